@@ -1,0 +1,441 @@
+/* dsl-window.c
+ *
+ * Copyright 2026 DeepSeek Local developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "dsl-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "dsl-chat.h"
+#include "dsl-model-info.h"
+#include "dsl-ollama-client.h"
+#include "dsl-window-private.h"
+
+/* The main window: finds the server, lists its models, and shows the chat. When there is no
+ * server or no model it says so, and how to get one, instead of an empty chat. */
+struct _DslWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  GtkStack             *stack;
+  AdwStatusPage        *problem_page;
+  GtkDropDown          *model_dropdown;
+  DslChatView          *chat_view;
+  AdwWindowTitle       *window_title;
+
+  GSettings            *settings;
+  DslOllamaClient      *client;
+  GListModel           *models;
+  DslChat              *chat;
+  GCancellable         *cancellable;   /* cancelled when the window closes */
+  GCancellable         *connect_cancellable;
+  gboolean              choosing_model;
+};
+
+G_DEFINE_FINAL_TYPE (DslWindow, dsl_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_SETTINGS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void dsl_window_connect (DslWindow *self);
+
+static void
+show_problem (DslWindow  *self,
+              const char *icon,
+              const char *title,
+              const char *description)
+{
+  adw_status_page_set_icon_name (self->problem_page, icon);
+  adw_status_page_set_title (self->problem_page, title);
+  adw_status_page_set_description (self->problem_page, description);
+  gtk_stack_set_visible_child_name (self->stack, "problem");
+  gtk_widget_set_visible (GTK_WIDGET (self->model_dropdown), FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", FALSE);
+}
+
+static void
+new_chat (DslWindow *self)
+{
+  DslModelInfo *selected = gtk_drop_down_get_selected_item (self->model_dropdown);
+
+  if (self->chat != NULL)
+    dsl_chat_stop (self->chat);
+  g_clear_object (&self->chat);
+
+  self->chat = dsl_chat_new (self->client);
+  if (selected != NULL)
+    dsl_chat_set_model (self->chat, dsl_model_info_get_name (selected));
+  dsl_chat_view_set_chat (self->chat_view, self->chat);
+  dsl_chat_view_focus_composer (self->chat_view);
+}
+
+static void
+model_selected_cb (DslWindow *self)
+{
+  DslModelInfo *selected = gtk_drop_down_get_selected_item (self->model_dropdown);
+
+  if (selected == NULL || self->choosing_model)
+    return;
+
+  g_settings_set_string (self->settings, "last-model", dsl_model_info_get_name (selected));
+  if (self->chat != NULL)
+    dsl_chat_set_model (self->chat, dsl_model_info_get_name (selected));
+}
+
+/* The model to start with: the one used last, else the largest DeepSeek-R1, else the first. */
+static guint
+preferred_model (DslWindow  *self,
+                 GListModel *models)
+{
+  g_autofree char *last = g_settings_get_string (self->settings, "last-model");
+  guint n = g_list_model_get_n_items (models);
+  guint best = 0;
+  guint64 best_size = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DslModelInfo) info = g_list_model_get_item (models, i);
+
+      if (g_strcmp0 (dsl_model_info_get_name (info), last) == 0)
+        return i;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DslModelInfo) info = g_list_model_get_item (models, i);
+
+      if (g_str_has_prefix (dsl_model_info_get_name (info), "deepseek-r1") &&
+          dsl_model_info_get_size (info) >= best_size)
+        {
+          best = i;
+          best_size = dsl_model_info_get_size (info);
+        }
+    }
+
+  return best;
+}
+
+static void
+models_listed_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  DslWindow *self = user_data;
+  g_autoptr(GListModel) models = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *url;
+
+  models = dsl_ollama_client_list_models_finish (DSL_OLLAMA_CLIENT (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_clear_object (&self->connect_cancellable);
+  url = dsl_ollama_client_get_base_url (self->client);
+
+  if (models == NULL)
+    {
+      g_autofree char *what = dsl_ollama_error_describe (error);
+      g_autofree char *text = NULL;
+
+      g_debug ("Listing models at %s failed: %s", url, error->message);
+      /* Translators: %s is a server address, then a sentence that says what went wrong */
+      text = g_strdup_printf (_("DeepSeek Local needs an Ollama server to run the model. None "
+                                "answered at %s.\n\n%s"), url, what);
+      show_problem (self, "network-offline-symbolic", _("No Ollama Server Found"), text);
+      return;
+    }
+
+  if (g_list_model_get_n_items (models) == 0)
+    {
+      g_autofree char *text =
+        /* Translators: %s is a server address; keep the command as it is */
+        g_strdup_printf (_("The Ollama server at %s has no models yet. Download DeepSeek-R1 with "
+                           "the command “ollama pull deepseek-r1:8b”, then try again."), url);
+
+      show_problem (self, "folder-download-symbolic", _("No Models Yet"), text);
+      return;
+    }
+
+  g_set_object (&self->models, models);
+  self->choosing_model = TRUE;
+  gtk_drop_down_set_model (self->model_dropdown, models);
+  gtk_drop_down_set_selected (self->model_dropdown, preferred_model (self, models));
+  self->choosing_model = FALSE;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->model_dropdown), TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", TRUE);
+  adw_window_title_set_subtitle (self->window_title, url);
+  gtk_stack_set_visible_child_name (self->stack, "chat");
+
+  if (self->chat == NULL)
+    new_chat (self);
+  else
+    model_selected_cb (self);
+}
+
+static void
+dsl_window_connect (DslWindow *self)
+{
+  g_autofree char *setting = g_settings_get_string (self->settings, "server-url");
+  g_autofree char *url = dsl_ollama_resolve_url (setting);
+
+  g_cancellable_cancel (self->connect_cancellable);
+  g_clear_object (&self->connect_cancellable);
+  self->connect_cancellable = g_cancellable_new ();
+
+  dsl_ollama_client_set_base_url (self->client, url);
+  gtk_stack_set_visible_child_name (self->stack, "connecting");
+
+  dsl_ollama_client_list_models_async (self->client, self->connect_cancellable,
+                                       models_listed_cb, self);
+}
+
+static void
+server_url_changed_cb (DslWindow *self)
+{
+  /* A chat with another server's model makes no sense: start over there. */
+  if (self->chat != NULL)
+    dsl_chat_stop (self->chat);
+  g_clear_object (&self->chat);
+  dsl_chat_view_set_chat (self->chat_view, NULL);
+  dsl_window_connect (self);
+}
+
+static void
+new_chat_activated (GtkWidget  *widget,
+                    const char *action,
+                    GVariant   *parameter)
+{
+  new_chat (DSL_WINDOW (widget));
+}
+
+static void
+reconnect_activated (GtkWidget  *widget,
+                     const char *action,
+                     GVariant   *parameter)
+{
+  dsl_window_connect (DSL_WINDOW (widget));
+}
+
+static gboolean
+dsl_window_close_request (GtkWindow *window)
+{
+  DslWindow *self = DSL_WINDOW (window);
+  int width, height;
+
+  /* An answer still streaming is stopped, so the server stops generating for nobody. */
+  g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->connect_cancellable);
+  if (self->chat != NULL)
+    dsl_chat_stop (self->chat);
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+
+  return GTK_WINDOW_CLASS (dsl_window_parent_class)->close_request (window);
+}
+
+static void
+dsl_window_constructed (GObject *object)
+{
+  DslWindow *self = DSL_WINDOW (object);
+
+  G_OBJECT_CLASS (dsl_window_parent_class)->constructed (object);
+
+  g_assert (self->settings != NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  g_signal_connect_object (self->settings, "changed::server-url",
+                           G_CALLBACK (server_url_changed_cb), self, G_CONNECT_SWAPPED);
+
+  dsl_window_connect (self);
+}
+
+static void
+dsl_window_dispose (GObject *object)
+{
+  DslWindow *self = DSL_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->connect_cancellable);
+  if (self->chat != NULL)
+    dsl_chat_stop (self->chat);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), DSL_TYPE_WINDOW);
+
+  g_clear_object (&self->chat);
+  g_clear_object (&self->models);
+  g_clear_object (&self->client);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->connect_cancellable);
+
+  G_OBJECT_CLASS (dsl_window_parent_class)->dispose (object);
+}
+
+static void
+dsl_window_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  DslWindow *self = DSL_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dsl_window_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  DslWindow *self = DSL_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      self->settings = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dsl_window_class_init (DslWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = dsl_window_constructed;
+  object_class->dispose = dsl_window_dispose;
+  object_class->get_property = dsl_window_get_property;
+  object_class->set_property = dsl_window_set_property;
+  window_class->close_request = dsl_window_close_request;
+
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (DSL_TYPE_CHAT_VIEW);
+  g_type_ensure (DSL_TYPE_MODEL_INFO);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/deepseeklocal/DeepSeekLocal/ui/dsl-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, DslWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, DslWindow, problem_page);
+  gtk_widget_class_bind_template_child (widget_class, DslWindow, model_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, DslWindow, chat_view);
+  gtk_widget_class_bind_template_child (widget_class, DslWindow, window_title);
+  gtk_widget_class_bind_template_callback (widget_class, model_selected_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, new_chat_activated);
+  gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
+                                       "win.new-chat", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.reconnect", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
+                                       "win.reconnect", NULL);
+}
+
+static void
+dsl_window_init (DslWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->client = dsl_ollama_client_new (NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", FALSE);
+}
+
+/**
+ * dsl_window_new:
+ * @application: (nullable): the application, or %NULL in tests
+ * @settings: the settings to read and write
+ */
+DslWindow *
+dsl_window_new (DslApplication *application,
+                GSettings      *settings)
+{
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+
+  return g_object_new (DSL_TYPE_WINDOW,
+                       "application", application,
+                       "settings", settings,
+                       NULL);
+}
+
+DslChatView *
+dsl_window_get_chat_view (DslWindow *self)
+{
+  g_return_val_if_fail (DSL_IS_WINDOW (self), NULL);
+
+  return self->chat_view;
+}
+
+/**
+ * dsl_window_get_page:
+ *
+ * Returns: what the window shows: "connecting", "problem" or "chat"
+ */
+const char *
+dsl_window_get_page (DslWindow *self)
+{
+  g_return_val_if_fail (DSL_IS_WINDOW (self), NULL);
+
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
+const char *
+dsl_window_get_status_title (DslWindow *self)
+{
+  g_return_val_if_fail (DSL_IS_WINDOW (self), NULL);
+
+  return adw_status_page_get_title (self->problem_page);
+}
+
+const char *
+dsl_window_get_status_text (DslWindow *self)
+{
+  g_return_val_if_fail (DSL_IS_WINDOW (self), NULL);
+
+  return adw_status_page_get_description (self->problem_page);
+}
+
+GtkDropDown *
+dsl_window_get_model_dropdown (DslWindow *self)
+{
+  g_return_val_if_fail (DSL_IS_WINDOW (self), NULL);
+
+  return self->model_dropdown;
+}

@@ -990,9 +990,10 @@ chat_sent_cb (GObject      *object,
 
   if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (data->msg)))
     {
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
       g_input_stream_read_bytes_async (stream, MAX_ERROR_BODY + 1, G_PRIORITY_DEFAULT,
-                                       g_task_get_cancellable (task), chat_error_body_cb,
-                                       g_steal_pointer (&task));
+                                       cancellable, chat_error_body_cb, g_steal_pointer (&task));
       return;
     }
 

@@ -20,7 +20,8 @@
  *
  * The rules are Ollama's own (thinking/parser.go): whitespace before "<think>" is ignored; if the
  * first text that is not whitespace is not "<think>", everything is answer; whitespace right after
- * "<think>" and right after "</think>" is dropped. Text that might be the start of a tag is held
+ * "<think>" and right after "</think>" is dropped, and so is whitespace right before "</think>"
+ * (R1 writes "<think>\n…\n</think>"; the framing line breaks are not reasoning). Text that might be the start of a tag is held
  * back until the next delta decides it, so the caller never sees half a tag. */
 
 #define OPEN_TAG "<think>"
@@ -160,13 +161,27 @@ run (DslReasoningSplitter *self,
 
             if (close != NULL)
               {
-                g_string_append_len (reasoning, s, close - s);
+                gsize text_len = close - s;
+
+                /* "…reasoning\n</think>": the line break only frames the tag. */
+                while (text_len > 0 && is_space (s[text_len - 1]))
+                  text_len--;
+                g_string_append_len (reasoning, s, text_len);
                 pos += (close - s) + strlen (CLOSE_TAG);
                 self->state = STATE_AFTER_CLOSE;
               }
             else
               {
-                gsize keep = at_end ? 0 : partial_tag_suffix (s, len, CLOSE_TAG);
+                gsize keep = 0;
+
+                if (!at_end)
+                  {
+                    /* Hold back what may be the start of "</think>", and the whitespace before
+                     * it, until the next delta tells. */
+                    keep = partial_tag_suffix (s, len, CLOSE_TAG);
+                    while (keep < len && is_space (s[len - keep - 1]))
+                      keep++;
+                  }
 
                 g_string_append_len (reasoning, s, len - keep);
                 pos += len - keep;

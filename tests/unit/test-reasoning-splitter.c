@@ -18,7 +18,9 @@ typedef struct {
 } Case;
 
 static const Case cases[] = {
-  { "<think>\nLet me think.\n</think>\n\nThe answer is 42.", "Let me think.\n", "The answer is 42." },
+  { "<think>\nLet me think.\n</think>\n\nThe answer is 42.", "Let me think.", "The answer is 42." },
+  { "<think>\nOne.\n\nTwo.  \n</think>Answer  \n", "One.\n\nTwo.", "Answer  \n" },
+  { "<think> a \n", "a \n", "" },
   { "  \n<think>a < b & c</think>b", "a < b & c", "b" },
   { "No reasoning here. <think>not a tag</think>", "", "No reasoning here. <think>not a tag</think>" },
   { "<think></think>Just the answer", "", "Just the answer" },

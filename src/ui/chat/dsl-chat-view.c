@@ -197,9 +197,13 @@ static void
 dsl_chat_view_dispose (GObject *object)
 {
   DslChatView *self = DSL_CHAT_VIEW (object);
+  GtkWidget *child;
 
   dsl_chat_view_set_chat (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), DSL_TYPE_CHAT_VIEW);
+  /* GTK 4.8 unparents only the bound template children. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (dsl_chat_view_parent_class)->dispose (object);
 }

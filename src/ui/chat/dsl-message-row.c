@@ -187,6 +187,7 @@ static void
 dsl_message_row_dispose (GObject *object)
 {
   DslMessageRow *self = DSL_MESSAGE_ROW (object);
+  GtkWidget *child;
 
   if (self->tick_id != 0)
     {
@@ -201,6 +202,9 @@ dsl_message_row_dispose (GObject *object)
   g_clear_object (&self->chat);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), DSL_TYPE_MESSAGE_ROW);
+  /* GTK 4.8 unparents only the bound template children. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (dsl_message_row_parent_class)->dispose (object);
 }

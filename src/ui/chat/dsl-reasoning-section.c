@@ -127,9 +127,13 @@ static void
 dsl_reasoning_section_dispose (GObject *object)
 {
   DslReasoningSection *self = DSL_REASONING_SECTION (object);
+  GtkWidget *child;
 
   dsl_reasoning_section_set_message (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), DSL_TYPE_REASONING_SECTION);
+  /* GTK 4.8 unparents only the bound template children. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (dsl_reasoning_section_parent_class)->dispose (object);
 }

@@ -245,7 +245,8 @@ dsl_ollama_error_describe (const GError *error)
                                 "update Ollama."), error->message);
     case DSL_OLLAMA_ERROR_SERVER_ERROR:
       return g_strdup_printf (_("The server could not answer: “%s”. Closing other programs to "
-                                "free memory, or a smaller model, may help."), error->message);
+                                "free memory, or choosing a smaller model, may help."),
+                              error->message);
     case DSL_OLLAMA_ERROR_BUSY:
       return g_strdup (_("The server is busy with other requests. Try again in a moment."));
     case DSL_OLLAMA_ERROR_NOT_OLLAMA:

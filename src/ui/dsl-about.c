@@ -24,13 +24,11 @@ typedef struct {
   char    *lang;         /* xml:lang of the element being read */
   gsize    last_item;    /* where the last untranslated paragraph starts in notes */
   GString *notes;        /* release notes markup of the newest release */
-  char    *developer;
   char    *homepage;
   char    *issues;
   char    *version;
   gboolean in_release;
   gboolean in_release_description;
-  gboolean in_developer;
   int      releases_seen;
   char    *url_type;
 } Parse;
@@ -89,10 +87,6 @@ start_element (GMarkupParseContext  *context,
     {
       g_string_append (p->notes, "<ul>");
     }
-  else if (g_str_equal (element, "developer"))
-    {
-      p->in_developer = TRUE;
-    }
   else if (g_str_equal (element, "url"))
     {
       g_clear_pointer (&p->url_type, g_free);
@@ -137,14 +131,6 @@ end_element (GMarkupParseContext  *context,
           g_string_append_printf (p->notes, "<%s>%s</%s>", element, escaped, element);
         }
     }
-  else if (g_str_equal (element, "name") && p->in_developer && p->developer == NULL)
-    {
-      p->developer = g_strdup (p->text->str);
-    }
-  else if (g_str_equal (element, "developer"))
-    {
-      p->in_developer = FALSE;
-    }
   else if (g_str_equal (element, "url") && p->url_type != NULL)
     {
       if (g_str_equal (p->url_type, "homepage"))
@@ -172,7 +158,7 @@ GtkWidget *
 dsl_about_window_new (void)
 {
   static const GMarkupParser parser = { start_element, end_element, text, NULL, NULL };
-  static const char *developers[] = { "DeepSeek Local developers", NULL };
+  const char *developers[] = { _("DeepSeek Local developers"), NULL };
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GMarkupParseContext) context = NULL;
   Parse p = { 0 };
@@ -196,10 +182,10 @@ dsl_about_window_new (void)
                         "application-name", _("DeepSeek Local"),
                         "application-icon", APP_ID,
                         "version", p.version != NULL ? p.version : PACKAGE_VERSION,
-                        "developer-name", p.developer != NULL ? p.developer : developers[0],
+                        "developer-name", developers[0],
                         "developers", developers,
                         "license-type", GTK_LICENSE_GPL_3_0,
-                        "copyright", "© 2026 DeepSeek Local developers",
+                        "copyright", _("© 2026 DeepSeek Local developers"),
                         "website", p.homepage,
                         "issue-url", p.issues,
                         "release-notes", p.notes->len > 0 ? p.notes->str : NULL,
@@ -211,7 +197,6 @@ dsl_about_window_new (void)
 
   g_string_free (p.text, TRUE);
   g_string_free (p.notes, TRUE);
-  g_free (p.developer);
   g_free (p.homepage);
   g_free (p.issues);
   g_free (p.version);

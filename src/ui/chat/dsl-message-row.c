@@ -111,6 +111,9 @@ update_retry (DslMessageRow *self)
     }
 
   gtk_widget_set_visible (self->retry_button, last);
+  gtk_widget_set_visible (self->footer_box,
+                          gtk_widget_get_visible (GTK_WIDGET (self->status_label)) ||
+                          gtk_widget_get_visible (self->copy_button) || last);
 }
 
 static void
@@ -165,8 +168,6 @@ update_state (DslMessageRow *self)
   gtk_label_set_label (self->status_label, status != NULL ? status : "");
   gtk_widget_set_visible (GTK_WIDGET (self->status_label), status != NULL);
   gtk_widget_set_visible (self->copy_button, has_answer && !dsl_message_is_streaming (self->message));
-  gtk_widget_set_visible (self->footer_box,
-                          status != NULL || gtk_widget_get_visible (self->copy_button));
 
   gtk_widget_set_visible (self->error_box, state == DSL_MESSAGE_STATE_FAILED);
   gtk_label_set_label (self->error_label,

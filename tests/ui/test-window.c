@@ -1,0 +1,293 @@
+/* test-window.c: the real window under Xvfb, against the Ollama double
+ *
+ * Copyright 2026 DeepSeek Local developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "dsl-message-row.h"
+#include "dsl-model-info.h"
+#include "dsl-reasoning-section.h"
+#include "dsl-test-utils.h"
+#include "dsl-ui-test-utils.h"
+
+#define MODELS "\"models\":[{\"name\":\"deepseek-r1:8b\",\"size\":5225373760}," \
+                          "{\"name\":\"deepseek-r1:14b\",\"size\":8988112040}]"
+
+typedef struct {
+  DslOllamaDouble *ollama;
+  GSettings       *settings;
+  DslWindow       *window;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *url = NULL;
+
+  f->ollama = dsl_test_start_double (data);
+  f->settings = dsl_ui_test_settings ();
+  url = dsl_ollama_double_dup_url (f->ollama);
+  f->window = dsl_ui_test_open_window (url, f->settings);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  dsl_ui_test_close_window (f->window);
+  g_clear_object (&f->settings);
+  g_clear_object (&f->ollama);
+}
+
+static char *
+answer_text (Fixture *f)
+{
+  return dsl_message_row_dup_answer_text (DSL_MESSAGE_ROW (dsl_ui_test_last_row (f->window)));
+}
+
+static char *
+reasoning_text (DslReasoningSection *section)
+{
+  GtkTextBuffer *buffer = dsl_reasoning_section_get_buffer (section);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static DslMessage *
+last_message (Fixture *f)
+{
+  return dsl_message_row_get_message (DSL_MESSAGE_ROW (dsl_ui_test_last_row (f->window)));
+}
+
+/* The window finds the server, lists its models, prefers the largest DeepSeek-R1, and streams an
+ * answer: the reasoning open and counting while the model thinks, folded away with "Thought for"
+ * once the answer starts, opened again by a click. */
+static void
+test_chat_streams_with_reasoning (Fixture       *f,
+                                  gconstpointer  data)
+{
+  GtkDropDown *dropdown = dsl_window_get_model_dropdown (f->window);
+  DslMessageRow *row;
+  DslReasoningSection *section;
+  g_autofree char *answer = NULL;
+  g_autofree char *reasoning = NULL;
+  GtkWidget *expander;
+
+  g_assert_cmpstr (dsl_window_get_page (f->window), ==, "chat");
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (dropdown)), ==, 2);
+  g_assert_cmpstr (dsl_model_info_get_name (gtk_drop_down_get_selected_item (dropdown)), ==,
+                   "deepseek-r1:14b");
+
+  dsl_ui_test_send (f->window, "Is 3 < 5?");
+  row = DSL_MESSAGE_ROW (dsl_ui_test_last_row (f->window));
+  section = dsl_message_row_get_reasoning (row);
+
+  /* Nothing yet: the model is loading. */
+  g_assert_cmpstr (dsl_message_row_get_status_text (row), ==, _("Loading model…"));
+
+  /* The composer was emptied and Stop replaced Send. */
+  g_assert_cmpint (gtk_text_buffer_get_char_count (
+                     dsl_chat_view_get_composer_buffer (dsl_window_get_chat_view (f->window))), ==, 0);
+
+  dsl_test_assert_wait (dsl_message_get_state (last_message (f)) == DSL_MESSAGE_STATE_THINKING &&
+                        gtk_widget_get_visible (GTK_WIDGET (section)), 10000);
+  g_assert_true (dsl_reasoning_section_get_expanded (section));
+  g_assert_true (g_str_has_prefix (dsl_reasoning_section_get_title (section), "Thinking…"));
+  dsl_ui_test_screenshot (GTK_WIDGET (f->window), "chat-thinking");
+
+  dsl_test_assert_wait (!dsl_chat_get_busy (dsl_chat_view_get_chat (dsl_window_get_chat_view (f->window))),
+                        20000);
+  dsl_test_wait_ms (50);
+
+  g_assert_false (dsl_reasoning_section_get_expanded (section));
+  g_assert_true (g_str_has_prefix (dsl_reasoning_section_get_title (section), "Thought for "));
+  answer = answer_text (f);
+  g_assert_cmpstr (answer, ==, "Yes: 3 < 5 & 5 > 3. Three is smaller than five.");
+  reasoning = reasoning_text (section);
+  g_assert_cmpstr (reasoning, ==, "Okay, the user asks if 3 < 5. Three comes before five. It is.");
+  g_assert_true (g_str_has_suffix (dsl_message_row_get_status_text (row), "tokens/s"));
+
+  /* A click on the header opens it again. */
+  expander = dsl_ui_test_find_expander (GTK_WIDGET (section));
+  gtk_widget_activate (expander);
+  g_assert_true (dsl_reasoning_section_get_expanded (section));
+  dsl_ui_test_screenshot (GTK_WIDGET (f->window), "chat");
+}
+
+/* Stop ends the answer: the request is cancelled (the double sees the connection close), what
+ * arrived stays, marked as stopped, and Retry asks again. */
+static void
+test_stop_mid_answer (Fixture       *f,
+                      gconstpointer  data)
+{
+  DslChatView *view = dsl_window_get_chat_view (f->window);
+  DslMessageRow *row;
+  g_autofree char *kept = NULL;
+  g_autoptr(JsonObject) request = NULL;
+
+  dsl_ui_test_send (f->window, "Tell me a long story");
+  row = DSL_MESSAGE_ROW (dsl_ui_test_last_row (f->window));
+  dsl_test_assert_wait (dsl_message_get_state (last_message (f)) == DSL_MESSAGE_STATE_ANSWERING,
+                        10000);
+  dsl_test_wait_ms (150);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "chat.stop", NULL));
+  dsl_test_wait_ms (50);
+
+  kept = answer_text (f);
+  g_assert_cmpstr (kept, !=, "");
+  g_assert_cmpstr (dsl_message_row_get_status_text (row), ==, _("Stopped"));
+  g_assert_true (gtk_widget_is_visible (dsl_message_row_get_retry_button (row)));
+
+  dsl_test_assert_wait (dsl_ollama_double_get_n_active (f->ollama) == 0, 5000);
+  request = dsl_test_last_request (f->ollama, "/api/chat");
+  g_assert_true (json_object_get_boolean_member (request, "client_disconnected"));
+  dsl_ui_test_screenshot (GTK_WIDGET (f->window), "chat-stopped");
+
+  /* Nothing more arrives. */
+  dsl_test_wait_ms (200);
+  {
+    g_autofree char *later = answer_text (f);
+    g_assert_cmpstr (later, ==, kept);
+  }
+}
+
+/* A server that dies mid-answer: a sentence says what happened, what arrived stays, and the
+ * Retry button gets a full answer. */
+static void
+test_error_then_retry (Fixture       *f,
+                       gconstpointer  data)
+{
+  DslChat *chat = dsl_chat_view_get_chat (dsl_window_get_chat_view (f->window));
+  DslMessageRow *row;
+  GtkWidget *retry;
+  g_autofree char *answer = NULL;
+
+  dsl_ui_test_send (f->window, "Hello?");
+  row = DSL_MESSAGE_ROW (dsl_ui_test_last_row (f->window));
+  dsl_test_assert_wait (!dsl_chat_get_busy (chat), 10000);
+
+  g_assert_cmpint (dsl_message_get_state (dsl_message_row_get_message (row)), ==,
+                   DSL_MESSAGE_STATE_FAILED);
+  g_assert_true (g_str_has_prefix (dsl_message_row_get_status_text (row),
+                                   "The answer stopped because of an error on the server"));
+  g_assert_nonnull (strstr (dsl_message_row_get_status_text (row), "model runner has unexpectedly stopped"));
+  g_assert_cmpstr (reasoning_text (dsl_message_row_get_reasoning (row)), !=, "");
+  retry = dsl_message_row_get_retry_button (row);
+  g_assert_true (gtk_widget_is_visible (retry));
+  dsl_ui_test_screenshot (GTK_WIDGET (f->window), "chat-error");
+
+  g_assert_true (gtk_widget_is_sensitive (retry));
+  g_signal_emit_by_name (retry, "clicked");
+  dsl_test_assert_wait (!gtk_widget_get_visible (retry), 2000);
+  dsl_test_assert_wait (!dsl_chat_get_busy (chat), 10000);
+
+  answer = answer_text (f);
+  g_assert_cmpstr (answer, ==, "Hello! How can I help?");
+  g_assert_cmpint (dsl_message_get_state (last_message (f)), ==, DSL_MESSAGE_STATE_COMPLETE);
+  /* The failed try is still there above. */
+  g_assert_cmpuint (g_list_model_get_n_items (dsl_chat_get_messages (chat)), ==, 3);
+}
+
+/* No server: the window says so plainly, and Try Again finds one once it is there. */
+static void
+test_no_server (void)
+{
+  g_autofree char *unused = dsl_test_unused_url ();
+  g_autoptr(GSettings) settings = dsl_ui_test_settings ();
+  DslWindow *window = dsl_ui_test_open_window (unused, settings);
+  g_autoptr(DslOllamaDouble) ollama = NULL;
+  g_autofree char *url = NULL;
+
+  g_assert_cmpstr (dsl_window_get_page (window), ==, "problem");
+  g_assert_cmpstr (dsl_window_get_status_title (window), ==, _("No Ollama Server Found"));
+  g_assert_nonnull (strstr (dsl_window_get_status_text (window), unused));
+  dsl_ui_test_screenshot (GTK_WIDGET (window), "no-server");
+
+  ollama = dsl_test_start_double ("{" MODELS "}");
+  url = dsl_ollama_double_dup_url (ollama);
+  g_setenv ("OLLAMA_HOST", url, TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.reconnect", NULL));
+  dsl_test_assert_wait (g_strcmp0 (dsl_window_get_page (window), "chat") == 0, 10000);
+
+  dsl_ui_test_close_window (window);
+}
+
+/* A server without models says how to get one. */
+static void
+test_no_models (void)
+{
+  g_autoptr(DslOllamaDouble) ollama = dsl_test_start_double ("{\"models\":[]}");
+  g_autofree char *url = dsl_ollama_double_dup_url (ollama);
+  g_autoptr(GSettings) settings = dsl_ui_test_settings ();
+  DslWindow *window = dsl_ui_test_open_window (url, settings);
+
+  g_assert_cmpstr (dsl_window_get_page (window), ==, "problem");
+  g_assert_cmpstr (dsl_window_get_status_title (window), ==, _("No Models Yet"));
+  g_assert_nonnull (strstr (dsl_window_get_status_text (window), "ollama pull deepseek-r1:8b"));
+
+  dsl_ui_test_close_window (window);
+}
+
+/* The model picked last time is picked again. */
+static void
+test_remembers_model (void)
+{
+  g_autoptr(DslOllamaDouble) ollama = dsl_test_start_double ("{" MODELS "}");
+  g_autofree char *url = dsl_ollama_double_dup_url (ollama);
+  g_autoptr(GSettings) settings = dsl_ui_test_settings ();
+  DslWindow *window;
+  GtkDropDown *dropdown;
+
+  g_settings_set_string (settings, "last-model", "deepseek-r1:8b");
+  window = dsl_ui_test_open_window (url, settings);
+  dropdown = dsl_window_get_model_dropdown (window);
+  g_assert_cmpstr (dsl_model_info_get_name (gtk_drop_down_get_selected_item (dropdown)), ==,
+                   "deepseek-r1:8b");
+
+  gtk_drop_down_set_selected (dropdown, 0);
+  g_assert_cmpstr (dsl_chat_get_model (dsl_chat_view_get_chat (dsl_window_get_chat_view (window))),
+                   ==, "deepseek-r1:14b");
+  {
+    g_autofree char *saved = g_settings_get_string (settings, "last-model");
+    g_assert_cmpstr (saved, ==, "deepseek-r1:14b");
+  }
+
+  dsl_ui_test_close_window (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  dsl_ui_test_init (&argc, &argv);
+
+  g_test_add ("/dsl/window/chat-streams-with-reasoning", Fixture,
+              "{" MODELS ",\"chat\":{\"thinking_form\":\"tags\",\"tokens_per_second\":20,"
+              "\"first_byte_delay_ms\":300,"
+              "\"reasoning\":\"Okay, the user asks if 3 < 5. Three comes before five. It is.\","
+              "\"answer\":\"Yes: 3 < 5 & 5 > 3. Three is smaller than five.\"}}",
+              fixture_set_up, test_chat_streams_with_reasoning, fixture_tear_down);
+  g_test_add ("/dsl/window/stop-mid-answer", Fixture,
+              "{" MODELS ",\"chat\":{\"answer_tokens\":2000,\"reasoning_tokens\":3,"
+              "\"tokens_per_second\":40}}",
+              fixture_set_up, test_stop_mid_answer, fixture_tear_down);
+  g_test_add ("/dsl/window/error-then-retry", Fixture,
+              "{" MODELS ",\"chat\":{\"fail\":\"error_line\",\"fail_after_tokens\":4,"
+              "\"fail_times\":1,\"answer\":\"Hello! How can I help?\"}}",
+              fixture_set_up, test_error_then_retry, fixture_tear_down);
+  g_test_add_func ("/dsl/window/no-server", test_no_server);
+  g_test_add_func ("/dsl/window/no-models", test_no_models);
+  g_test_add_func ("/dsl/window/remembers-model", test_remembers_model);
+
+  return g_test_run ();
+}

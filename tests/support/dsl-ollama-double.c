@@ -1186,6 +1186,7 @@ struct _Exchange
   guint              done : 1;
   guint              client_gone : 1;
   guint              server_closed : 1;
+  guint              can_steal : 1;
 
   ChatState         *chat;
   PullState         *pull;
@@ -1354,13 +1355,14 @@ ex_stop_watch (Exchange *ex)
 }
 
 /* Ends the exchange by closing its TCP connection: no terminating chunk, so a
- * client sees a truncated reply. Frees @ex. */
+ * client sees a truncated reply. Frees @ex, or leaves it to libsoup's
+ * "finished" when the connection cannot be stolen. */
 static void
 ex_close_connection (Exchange *ex,
                      gboolean  by_client)
 {
   g_autoptr(GIOStream) stream = NULL;
-  GSocket *socket;
+  GSocket *socket = soup_server_message_get_socket (ex->msg);
 
   g_assert (!ex->done);
 
@@ -1369,12 +1371,6 @@ ex_close_connection (Exchange *ex,
   else
     ex->server_closed = TRUE;
 
-  /* Stealing says nothing to our handlers, and must not: we finish below. */
-  g_clear_signal_handler (&ex->finished_handler, ex->msg);
-  g_clear_signal_handler (&ex->wrote_chunk_handler, ex->msg);
-  g_clear_signal_handler (&ex->wrote_body_handler, ex->msg);
-
-  socket = soup_server_message_get_socket (ex->msg);
   if (socket != NULL)
     {
       /* libsoup 3.2's client takes an EOF between two chunks for a clean
@@ -1388,8 +1384,26 @@ ex_close_connection (Exchange *ex,
 
       /* Freeing libsoup's chunked body stream closes it, which writes the
        * terminating chunk: shut the socket for writing first. */
-      g_socket_shutdown (socket, FALSE, TRUE, NULL);
+      g_socket_shutdown (socket, !ex->can_steal, TRUE, NULL);
     }
+
+  if (!ex->can_steal)
+    {
+      /* Let libsoup find out when it writes, and say "finished". */
+      g_clear_handle_id (&ex->timer_id, g_source_remove);
+      ex->drain_step = NULL;
+      ex_stop_watch (ex);
+      if (soup_server_message_get_status (ex->msg) == 0)
+        soup_server_message_set_status (ex->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL);
+      soup_message_body_complete (soup_server_message_get_response_body (ex->msg));
+      soup_server_message_unpause (ex->msg);
+      return;
+    }
+
+  /* Stealing says nothing to our handlers, and must not: we finish below. */
+  g_clear_signal_handler (&ex->finished_handler, ex->msg);
+  g_clear_signal_handler (&ex->wrote_chunk_handler, ex->msg);
+  g_clear_signal_handler (&ex->wrote_body_handler, ex->msg);
 
   stream = soup_server_message_steal_connection (ex->msg);
   if (stream != NULL)
@@ -1527,7 +1541,8 @@ ex_backed_up (Exchange *ex)
 
 /* Requires a JSON object body, else answers 400 like Ollama. */
 static JsonObject *
-ex_require_object (Exchange *ex)
+ex_require_object (Exchange   *ex,
+                   const char *go_type)
 {
   SoupMessageBody *body = soup_server_message_get_request_body (ex->msg);
   g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
@@ -1539,18 +1554,30 @@ ex_require_object (Exchange *ex)
       return NULL;
     }
 
+  /* Go's encoding/json words, roughly. */
   if (ex->body == NULL)
     {
-      ex_respond_error (ex, SOUP_STATUS_BAD_REQUEST,
-                        "invalid character '%c' looking for beginning of value", text[0]);
+      if (text[0] == '{' || text[0] == '[')
+        ex_respond_error (ex, SOUP_STATUS_BAD_REQUEST, "unexpected EOF");
+      else
+        ex_respond_error (ex, SOUP_STATUS_BAD_REQUEST,
+                          "invalid character '%c' looking for beginning of value", text[0]);
       return NULL;
     }
 
   if (!JSON_NODE_HOLDS_OBJECT (ex->body))
     {
+      const char *kind = JSON_NODE_HOLDS_ARRAY (ex->body) ? "array" : "value";
+
+      if (JSON_NODE_HOLDS_VALUE (ex->body))
+        {
+          GType type = json_node_get_value_type (ex->body);
+
+          kind = type == G_TYPE_STRING ? "string" : type == G_TYPE_BOOLEAN ? "bool" : "number";
+        }
+
       ex_respond_error (ex, SOUP_STATUS_BAD_REQUEST,
-                        "json: cannot unmarshal %s into Go value of type api.Request",
-                        JSON_NODE_HOLDS_ARRAY (ex->body) ? "array" : "value");
+                        "json: cannot unmarshal %s into Go value of type %s", kind, go_type);
       return NULL;
     }
 
@@ -1849,7 +1876,7 @@ handle_show (Exchange *ex)
   gboolean deepseek;
   Model *model;
 
-  if ((request = ex_require_object (ex)) == NULL)
+  if ((request = ex_require_object (ex, "api.ShowRequest")) == NULL)
     return;
 
   name = get_model_name (request);
@@ -1931,7 +1958,7 @@ handle_delete (Exchange *ex)
   const char *name;
   guint index;
 
-  if ((request = ex_require_object (ex)) == NULL)
+  if ((request = ex_require_object (ex, "api.DeleteRequest")) == NULL)
     return;
 
   name = get_model_name (request);
@@ -2108,7 +2135,7 @@ handle_pull (Exchange *ex)
   Model *source;
   Model *installed;
 
-  if ((request = ex_require_object (ex)) == NULL)
+  if ((request = ex_require_object (ex, "api.PullRequest")) == NULL)
     return;
 
   name = get_model_name (request);
@@ -2646,11 +2673,11 @@ effective_thinking_form (DslOllamaDouble *self,
       return scenario->thinking_form;
     }
 
-  if (!version_at_least (self, VERSION_THINK))
-    return THINKING_TAGS;
-
   if (!model_has_capability (model, "thinking"))
     return THINKING_NONE;
+
+  if (!version_at_least (self, VERSION_THINK))
+    return THINKING_TAGS;
 
   if (think_set)
     return think_on ? THINKING_FIELD : THINKING_NONE;
@@ -2674,7 +2701,7 @@ handle_chat (Exchange *ex)
   Model *model;
   gint64 num_predict;
 
-  if ((request = ex_require_object (ex)) == NULL)
+  if ((request = ex_require_object (ex, "api.ChatRequest")) == NULL)
     return;
 
   think = get_member (request, "think");
@@ -3000,6 +3027,8 @@ server_cb (SoupServer        *server,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GSocketAddress) peer = NULL;
+  GSocket *socket;
   const char *host;
   Exchange *ex;
 
@@ -3043,14 +3072,22 @@ server_cb (SoupServer        *server,
                                              G_CALLBACK (msg_wrote_body_cb), ex);
   g_queue_push_tail (&self->exchanges, ex);
 
-  /* Stealing the connection later asks for the peer's address, which a
-   * vanished peer no longer has: ask while it is there. */
-  soup_server_message_get_remote_address (msg);
-  soup_server_message_get_local_address (msg);
+  /* Stealing the connection asks libsoup for the peer's address, which it
+   * looks up then and warns about if the peer is gone: have it cached now.
+   * A client already gone this early is left for libsoup to notice. */
+  socket = soup_server_message_get_socket (msg);
+  peer = socket != NULL ? g_socket_get_remote_address (socket, NULL) : NULL;
+  if (peer != NULL)
+    {
+      soup_server_message_get_remote_address (msg);
+      soup_server_message_get_local_address (msg);
+      ex->can_steal = TRUE;
+    }
 
   /* Every reply is given by unpausing, now or later. */
   soup_server_message_pause (msg);
-  ex_watch (ex);
+  if (ex->can_steal)
+    ex_watch (ex);
   wait_ready (ex);
 }
 

@@ -26,7 +26,7 @@ struct _DslWindow
   AdwStatusPage        *problem_page;
   GtkDropDown          *model_dropdown;
   DslChatView          *chat_view;
-  AdwWindowTitle       *window_title;
+  GtkStack             *title_stack;
 
   GSettings            *settings;
   DslOllamaClient      *client;
@@ -59,7 +59,7 @@ show_problem (DslWindow  *self,
   adw_status_page_set_title (self->problem_page, title);
   adw_status_page_set_description (self->problem_page, description);
   gtk_stack_set_visible_child_name (self->stack, "problem");
-  gtk_widget_set_visible (GTK_WIDGET (self->model_dropdown), FALSE);
+  gtk_stack_set_visible_child_name (self->title_stack, "title");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", FALSE);
 }
 
@@ -172,9 +172,14 @@ models_listed_cb (GObject      *object,
   gtk_drop_down_set_selected (self->model_dropdown, preferred_model (self, models));
   self->choosing_model = FALSE;
 
-  gtk_widget_set_visible (GTK_WIDGET (self->model_dropdown), TRUE);
+  gtk_stack_set_visible_child_name (self->title_stack, "model");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", TRUE);
-  adw_window_title_set_subtitle (self->window_title, url);
+  {
+    /* Translators: a tooltip; %s is the server's address */
+    g_autofree char *tooltip = g_strdup_printf (_("Model on the server at %s"), url);
+
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->model_dropdown), tooltip);
+  }
   gtk_stack_set_visible_child_name (self->stack, "chat");
 
   if (self->chat == NULL)
@@ -356,7 +361,7 @@ dsl_window_class_init (DslWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DslWindow, problem_page);
   gtk_widget_class_bind_template_child (widget_class, DslWindow, model_dropdown);
   gtk_widget_class_bind_template_child (widget_class, DslWindow, chat_view);
-  gtk_widget_class_bind_template_child (widget_class, DslWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, DslWindow, title_stack);
   gtk_widget_class_bind_template_callback (widget_class, model_selected_cb);
 
   gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, new_chat_activated);
@@ -369,9 +374,54 @@ dsl_window_class_init (DslWindowClass *klass)
 }
 
 static void
+setup_model_label_cb (GtkSignalListItemFactory *factory,
+                      GtkListItem              *item,
+                      gpointer                  ellipsize)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  if (GPOINTER_TO_INT (ellipsize))
+    {
+      /* In the header bar the name gives way before the window gets wider than a phone. */
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+      gtk_label_set_width_chars (GTK_LABEL (label), 6);
+      gtk_label_set_max_width_chars (GTK_LABEL (label), 28);
+    }
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_model_label_cb (GtkSignalListItemFactory *factory,
+                     GtkListItem              *item,
+                     gpointer                  user_data)
+{
+  DslModelInfo *info = gtk_list_item_get_item (item);
+
+  gtk_label_set_label (GTK_LABEL (gtk_list_item_get_child (item)), dsl_model_info_get_name (info));
+}
+
+static GtkListItemFactory *
+model_label_factory (gboolean ellipsize)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_model_label_cb), GINT_TO_POINTER (ellipsize));
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_model_label_cb), NULL);
+
+  return factory;
+}
+
+static void
 dsl_window_init (DslWindow *self)
 {
+  g_autoptr(GtkListItemFactory) button_factory = model_label_factory (TRUE);
+  g_autoptr(GtkListItemFactory) list_factory = model_label_factory (FALSE);
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  gtk_drop_down_set_factory (self->model_dropdown, button_factory);
+  gtk_drop_down_set_list_factory (self->model_dropdown, list_factory);
 
   self->cancellable = g_cancellable_new ();
   self->client = dsl_ollama_client_new (NULL);

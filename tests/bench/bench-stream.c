@@ -97,23 +97,28 @@ spawn_double (const char *scenario,
 }
 
 typedef struct {
-  GtkTextBuffer *answer;
-  GtkTextBuffer *reasoning;
-  gsize          answer_chars;
-  gsize          reasoning_chars;
+  DslMessageRow *row;
+  DslMessage    *message;
   gint64         shown_at;
 } Watch;
 
+/* Checked once per frame after the last chunk: is all of it on screen? */
 static gboolean
 watch_tick_cb (GtkWidget     *widget,
                GdkFrameClock *clock,
                gpointer       user_data)
 {
   Watch *watch = user_data;
+  g_autofree char *answer = NULL;
+  g_autofree char *reasoning = NULL;
 
-  if (watch->shown_at == 0 && watch->answer != NULL &&
-      (gsize) gtk_text_buffer_get_char_count (watch->answer) >= watch->answer_chars &&
-      (gsize) gtk_text_buffer_get_char_count (watch->reasoning) >= watch->reasoning_chars)
+  if (watch->shown_at != 0)
+    return G_SOURCE_CONTINUE;
+
+  answer = dsl_message_row_dup_answer_text (watch->row);
+  reasoning = dsl_reasoning_section_dup_text (dsl_message_row_get_reasoning (watch->row));
+  if (g_str_equal (answer, dsl_message_get_content (watch->message)) &&
+      g_str_equal (reasoning, dsl_message_get_reasoning (watch->message)))
     watch->shown_at = g_get_monotonic_time ();
 
   return G_SOURCE_CONTINUE;
@@ -130,31 +135,6 @@ appended_cb (DslMessage *message,
              Arrival    *arrival)
 {
   arrival->last_chunk_at = g_get_monotonic_time ();
-}
-
-static GtkTextBuffer *
-answer_buffer (GtkWidget *row)
-{
-  /* The answer view is the row's only GtkTextView outside the reasoning section. */
-  GtkWidget *child = gtk_widget_get_first_child (row);
-  GPtrArray *stack = g_ptr_array_new ();
-  GtkTextBuffer *found = NULL;
-
-  g_ptr_array_add (stack, child);
-  while (stack->len > 0 && found == NULL)
-    {
-      GtkWidget *w = g_ptr_array_steal_index (stack, stack->len - 1);
-
-      if (DSL_IS_REASONING_SECTION (w))
-        continue;
-      if (GTK_IS_TEXT_VIEW (w))
-        found = gtk_text_view_get_buffer (GTK_TEXT_VIEW (w));
-      for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
-        g_ptr_array_add (stack, c);
-    }
-  g_ptr_array_unref (stack);
-
-  return found;
 }
 
 static Result
@@ -192,10 +172,8 @@ run_once (guint tokens)
   dsl_test_assert_wait (!dsl_chat_get_busy (chat), 600000);
 
   /* Everything has arrived: wait for the frame that shows it all. */
-  watch.answer = answer_buffer (row);
-  watch.reasoning = dsl_reasoning_section_get_buffer (dsl_message_row_get_reasoning (DSL_MESSAGE_ROW (row)));
-  watch.answer_chars = g_utf8_strlen (dsl_message_get_content (message), -1);
-  watch.reasoning_chars = g_utf8_strlen (dsl_message_get_reasoning (message), -1);
+  watch.row = DSL_MESSAGE_ROW (row);
+  watch.message = message;
   tick = gtk_widget_add_tick_callback (GTK_WIDGET (window), watch_tick_cb, &watch, NULL);
   dsl_test_assert_wait (watch.shown_at != 0, 10000);
   gtk_widget_remove_tick_callback (GTK_WIDGET (window), tick);

@@ -63,6 +63,23 @@
 #define VERSION_SHOW_CAPS         "0.6.4"   /* /api/show has capabilities */
 #define VERSION_TAGS_CAPS         "0.12.0"  /* /api/tags has capabilities, context_length */
 
+/* What `ollama show deepseek-r1` prints, shortened; the tags exercise escaping. */
+#define DEEPSEEK_PARAMETERS \
+  "stop                           \"<｜begin▁of▁sentence｜>\"\n" \
+  "stop                           \"<｜end▁of▁sentence｜>\"\n" \
+  "stop                           \"<｜User｜>\"\n" \
+  "stop                           \"<｜Assistant｜>\"\n" \
+  "temperature                    0.6\n" \
+  "top_p                          0.95"
+#define OTHER_PARAMETERS \
+  "temperature                    0.8"
+#define DEEPSEEK_TEMPLATE \
+  "{{- if .System }}{{ .System }}{{ end }}\n" \
+  "{{- range $i, $_ := .Messages }}\n" \
+  "{{- if eq .Role \"user\" }}<｜User｜>{{ .Content }}\n" \
+  "{{- else if eq .Role \"assistant\" }}<｜Assistant｜>{{ .Content }}<｜end▁of▁sentence｜>\n" \
+  "{{- end }}\n{{- end }}<｜Assistant｜>"
+
 #define HTML_ERROR_PAGE \
   "<!DOCTYPE html>\n<html>\n<head><title>502 Bad Gateway</title></head>\n<body>\n" \
   "<center><h1>502 Bad Gateway</h1></center>\n<hr><center>nginx</center>\n</body>\n</html>\n"
@@ -775,14 +792,14 @@ read_int (JsonObject  *object,
   else
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "Scenario: “%s” must be an integer", key);
+                   "Scenario: \"%s\" must be an integer", key);
       return FALSE;
     }
 
   if (v < min)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "Scenario: “%s” must be at least %" G_GINT64_FORMAT, key, min);
+                   "Scenario: \"%s\" must be at least %" G_GINT64_FORMAT, key, min);
       return FALSE;
     }
 
@@ -806,7 +823,7 @@ read_double (JsonObject  *object,
   if ((type != G_TYPE_INT64 && type != G_TYPE_DOUBLE) || json_node_get_double (node) < 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "Scenario: “%s” must be a number of at least 0", key);
+                   "Scenario: \"%s\" must be a number of at least 0", key);
       return FALSE;
     }
 
@@ -828,7 +845,7 @@ read_string (JsonObject  *object,
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "Scenario: “%s” must be a string", key);
+                   "Scenario: \"%s\" must be a string", key);
       return FALSE;
     }
 
@@ -865,7 +882,7 @@ read_enum (JsonObject         *object,
     }
 
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-               "Scenario: “%s” has an unknown value “%s”", key, str);
+               "Scenario: \"%s\" has an unknown value \"%s\"", key, str);
   return FALSE;
 }
 
@@ -894,7 +911,7 @@ model_new_from_json (JsonNode   *node,
   if (!name_is_valid (name))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "Scenario: model name “%s” is missing or invalid", name ? name : "");
+                   "Scenario: model name \"%s\" is missing or invalid", name ? name : "");
       return NULL;
     }
 
@@ -921,7 +938,7 @@ model_new_from_json (JsonNode   *node,
       if (!JSON_NODE_HOLDS_ARRAY (caps))
         {
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                               "Scenario: “capabilities” must be an array of strings");
+                               "Scenario: \"capabilities\" must be an array of strings");
           return NULL;
         }
 
@@ -958,7 +975,7 @@ models_from_json (JsonObject  *object,
   if (!JSON_NODE_HOLDS_ARRAY (node))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "Scenario: “%s” must be an array", key);
+                   "Scenario: \"%s\" must be an array", key);
       return NULL;
     }
 
@@ -1050,7 +1067,7 @@ scenario_new_from_json (const char  *json,
       if (!JSON_NODE_HOLDS_OBJECT (chat_node))
         {
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                               "Scenario: “chat” must be an object");
+                               "Scenario: \"chat\" must be an object");
           return NULL;
         }
 
@@ -1303,6 +1320,8 @@ exchange_timer_cb (gpointer user_data)
 {
   Exchange *ex = user_data;
   ExchangeStep step = ex->step;
+
+  g_assert (step != NULL);
 
   ex->timer_id = 0;
   ex->step = NULL;
@@ -1703,9 +1722,8 @@ load_model (DslOllamaDouble *self,
 }
 
 static JsonObject *
-details_object (DslOllamaDouble *self,
-                Model           *model,
-                gboolean         with_context_length)
+details_object (Model    *model,
+                gboolean  with_context_length)
 {
   JsonObject *details = json_object_new ();
   JsonArray *families = json_array_new ();
@@ -1808,7 +1826,7 @@ handle_tags (Exchange *ex)
       json_object_set_string_member (entry, "modified_at", modified_at);
       json_object_set_int_member (entry, "size", model->size);
       json_object_set_string_member (entry, "digest", model->digest);
-      json_object_set_object_member (entry, "details", details_object (self, model, newer));
+      json_object_set_object_member (entry, "details", details_object (model, newer));
       if (newer)
         json_object_set_array_member (entry, "capabilities", capabilities_array (model));
       json_array_add_object_element (models, entry);
@@ -1850,7 +1868,7 @@ handle_ps (Exchange *ex)
       json_object_set_string_member (entry, "model", model->name);
       json_object_set_int_member (entry, "size", model->size);
       json_object_set_string_member (entry, "digest", model->digest);
-      json_object_set_object_member (entry, "details", details_object (self, model, FALSE));
+      json_object_set_object_member (entry, "details", details_object (model, FALSE));
       json_object_set_string_member (entry, "expires_at", expires_at);
       json_object_set_int_member (entry, "size_vram",
                                   model->size_vram < 0 ? model->size : model->size_vram);
@@ -1870,7 +1888,6 @@ handle_show (Exchange *ex)
   g_autoptr(JsonObject) info = json_object_new ();
   g_autofree char *modified_at = NULL;
   g_autofree char *modelfile = NULL;
-  g_autofree char *prefix = NULL;
   JsonObject *request;
   const char *name;
   gboolean deepseek;
@@ -1907,24 +1924,11 @@ handle_show (Exchange *ex)
                                  "obtaining a copy of this software.\n");
   json_object_set_string_member (object, "modelfile", modelfile);
   json_object_set_string_member (object, "parameters",
-                                 deepseek ? "stop                           \"<｜begin▁of▁sentence｜>\"\n"
-                                            "stop                           \"<｜end▁of▁sentence｜>\"\n"
-                                            "stop                           \"<｜User｜>\"\n"
-                                            "stop                           \"<｜Assistant｜>\"\n"
-                                            "temperature                    0.6\n"
-                                            "top_p                          0.95"
-                                          : "temperature                    0.8");
+                                 deepseek ? DEEPSEEK_PARAMETERS : OTHER_PARAMETERS);
   json_object_set_string_member (object, "template",
-                                 deepseek ? "{{- if .System }}{{ .System }}{{ end }}\n"
-                                            "{{- range $i, $_ := .Messages }}\n"
-                                            "{{- if eq .Role \"user\" }}<｜User｜>{{ .Content }}\n"
-                                            "{{- else if eq .Role \"assistant\" }}<｜Assistant｜>"
-                                            "{{ .Content }}<｜end▁of▁sentence｜>\n"
-                                            "{{- end }}\n{{- end }}<｜Assistant｜>"
-                                          : "{{ .Prompt }}");
-  json_object_set_object_member (object, "details", details_object (self, model, FALSE));
+                                 deepseek ? DEEPSEEK_TEMPLATE : "{{ .Prompt }}");
+  json_object_set_object_member (object, "details", details_object (model, FALSE));
 
-  prefix = g_strdup (model->family);
   json_object_set_string_member (info, "general.architecture", model->family);
   json_object_set_int_member (info, "general.file_type", 15);
   json_object_set_int_member (info, "general.parameter_count",
@@ -1932,7 +1936,7 @@ handle_show (Exchange *ex)
   json_object_set_int_member (info, "general.quantization_version", 2);
 #define SET_INFO(key, value) \
   G_STMT_START { \
-    g_autofree char *full_key = g_strconcat (prefix, key, NULL); \
+    g_autofree char *full_key = g_strconcat (model->family, key, NULL); \
     json_object_set_int_member (info, full_key, value); \
   } G_STMT_END
   SET_INFO (".block_count", model->block_count);
@@ -2411,6 +2415,13 @@ chat_final_line (Exchange   *ex,
   eval_ns = chat->emitted_tokens > 0 ? MAX (now - chat->gen_start, 1) * 1000 : 0;
   total_ns = MAX ((now - ex->arrived) * 1000, load_ns + prompt_ns + eval_ns);
 
+  /* A load says only that it is done. */
+  if (chat->load_only)
+    {
+      g_string_append_c (line, '}');
+      return line;
+    }
+
   append_metric (line, "total_duration", total_ns);
   append_metric (line, "load_duration", load_ns);
   append_metric (line, "prompt_eval_count", chat->prompt_eval_count);
@@ -2696,6 +2707,7 @@ handle_chat (Exchange *ex)
   const char *name;
   gboolean think_set = FALSE;
   gboolean think_on = FALSE;
+  gboolean load_only;
   ChatState *chat;
   FailMode fail = FAIL_NONE;
   Model *model;
@@ -2762,7 +2774,12 @@ handle_chat (Exchange *ex)
       return;
     }
 
-  if (scenario->fail != FAIL_NONE &&
+  /* A load (no messages) is not what a failure scenario is about. */
+  messages = get_member (request, "messages");
+  load_only = messages == NULL || !JSON_NODE_HOLDS_ARRAY (messages) ||
+              json_array_get_length (json_node_get_array (messages)) == 0;
+
+  if (scenario->fail != FAIL_NONE && !load_only &&
       (scenario->fail_times < 0 || self->chat_failures < scenario->fail_times))
     {
       fail = scenario->fail;
@@ -2817,14 +2834,10 @@ handle_chat (Exchange *ex)
       chat->all_content = g_string_new (NULL);
     }
 
-  messages = get_member (request, "messages");
-  chat->load_only = messages == NULL || !JSON_NODE_HOLDS_ARRAY (messages) ||
-                    json_array_get_length (json_node_get_array (messages)) == 0;
-
-  if (chat->load_only)
+  chat->load_only = load_only;
+  if (load_only)
     {
       chat->chunks = g_ptr_array_new_with_free_func (chat_chunk_free);
-      chat->fail = fail == FAIL_SERVER_ERROR || fail == FAIL_HTML ? fail : FAIL_NONE;
     }
   else
     {
@@ -3227,7 +3240,7 @@ parse_host (const char  *spec,
       if (end == NULL)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "Invalid host “%s”", spec);
+                       "Invalid host \"%s\"", spec);
           return FALSE;
         }
       host = g_strndup (hostport + 1, end - hostport - 1);
@@ -3298,7 +3311,7 @@ dsl_ollama_double_listen (DslOllamaDouble  *self,
   if (address == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   "The double listens on IP addresses and localhost only, not “%s”",
+                   "The double listens on IP addresses and localhost only, not \"%s\"",
                    address_string);
       return FALSE;
     }

@@ -8,6 +8,8 @@
 /* The double's wire format, checked with a real libsoup client: the tests of
  * the app trust it, so it must say exactly what ollama-api.md says. */
 
+#define G_LOG_DOMAIN "dsl-test-ollama-double"
+
 #include "config.h"
 
 #include "dsl-ollama-double.h"
@@ -1218,6 +1220,37 @@ test_ready_delay (Fixture       *f,
   g_assert_cmpstr (reply.lines->pdata[0], ==, "Ollama is running");
 }
 
+/* The app's readiness poll: short tries that give up, then one that works. */
+static void
+test_ready_poll (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(SoupMessage) msg = new_message (f, "GET", "/", NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) record = NULL;
+  g_auto(Reply) reply = { 0 };
+  GAsyncResult *result = NULL;
+
+  soup_session_send_async (f->session, msg, G_PRIORITY_DEFAULT, cancellable,
+                           store_result_cb, &result);
+  wait_ms (300);
+  g_assert_null (result);
+  g_cancellable_cancel (cancellable);
+  stream = soup_session_send_finish (f->session, wait_result (&result), &error);
+  g_clear_object (&result);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  wait_finished (f, 1);
+  record = last_record (f);
+  g_assert_true (json_object_get_boolean_member (record, "client_disconnected"));
+
+  wait_ms (800);
+  fetch (f, "GET", "/", NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpuint (dsl_ollama_double_get_n_requests (f->ollama, "/"), ==, 2);
+}
+
 static void
 test_control (Fixture       *f,
               gconstpointer  data)
@@ -1322,7 +1355,7 @@ test_dispose_while_streaming (void)
 static void
 test_program (void)
 {
-  g_autofree char *program = g_test_build_filename (G_TEST_BUILT, "dsl-ollama-double", NULL);
+  const char *program = DSL_OLLAMA_DOUBLE_PROGRAM;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GSubprocess) clash = NULL;
@@ -1348,16 +1381,22 @@ test_program (void)
   process = g_subprocess_launcher_spawn (launcher, &error, program, "serve", NULL);
   g_assert_no_error (error);
 
+  /* Blocking reads: the program runs on its own. */
   err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (process));
-  line = g_data_input_stream_read_line (err, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  g_test_message ("%s", line);
-  g_assert_true (g_str_has_prefix (line, "time="));
-  regex = g_regex_new ("msg=\"Listening on 127\\.0\\.0\\.1:(\\d+) \\(version 0\\.12\\.11\\)\"",
-                       0, 0, NULL);
-  g_assert_true (g_regex_match (regex, line, 0, &match));
-  port = g_match_info_fetch (match, 1);
+  regex = g_regex_new ("^time=\\S+ level=INFO .*msg=\"Listening on 127\\.0\\.0\\.1:(\\d+) "
+                       "\\(version 0\\.12\\.11\\)\"", 0, 0, NULL);
+  for (guint i = 0; i < 100 && port == NULL; i++)
+    {
+      g_clear_pointer (&line, g_free);
+      line = g_data_input_stream_read_line (err, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+      g_test_message ("%s", line);
+      if (g_regex_match (regex, line, 0, &match))
+        port = g_match_info_fetch (match, 1);
+      g_clear_pointer (&match, g_match_info_free);
+    }
+  g_assert_nonnull (port);
 
   uri = g_strdup_printf ("http://127.0.0.1:%s/api/version", port);
   msg = soup_message_new ("GET", uri);
@@ -1455,6 +1494,7 @@ main (int   argc,
   ADD ("pull/resume", "{\"pull_bytes_per_second\":100000000}", test_pull_resume);
 
   ADD ("ready-delay", NULL, test_ready_delay);
+  ADD ("ready-poll", "{\"ready_delay_ms\":1000}", test_ready_poll);
   ADD ("control", NULL, test_control);
   g_test_add_func ("/dsl/ollama-double/bad-scenario", test_bad_scenario);
   g_test_add_func ("/dsl/ollama-double/port-taken", test_port_taken);

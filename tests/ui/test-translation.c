@@ -20,6 +20,7 @@
 #include "dsl-about.h"
 #include "dsl-message-row.h"
 #include "dsl-preferences-window.h"
+#include "dsl-stream-view.h"
 #include "dsl-test-utils.h"
 #include "dsl-ui-test-utils.h"
 
@@ -65,14 +66,14 @@ check_menu (GMenuModel *menu,
     }
 }
 
-/* Model output (text views) is the model's, not ours: it is left out. */
+/* Model output (stream views, text views) is the model's, not ours: it is left out. */
 static void
 walk (GtkWidget *widget,
       GPtrArray *problems)
 {
   const char *tooltip;
 
-  if (!gtk_widget_get_visible (widget) || GTK_IS_TEXT_VIEW (widget))
+  if (!gtk_widget_get_visible (widget) || GTK_IS_TEXT_VIEW (widget) || DSL_IS_STREAM_VIEW (widget))
     return;
 
   if (GTK_IS_LABEL (widget))

@@ -55,11 +55,7 @@ answer_text (Fixture *f)
 static char *
 reasoning_text (DslReasoningSection *section)
 {
-  GtkTextBuffer *buffer = dsl_reasoning_section_get_buffer (section);
-  GtkTextIter start, end;
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  return dsl_reasoning_section_dup_text (section);
 }
 
 static DslMessage *
@@ -181,7 +177,10 @@ test_error_then_retry (Fixture       *f,
   g_assert_true (g_str_has_prefix (dsl_message_row_get_status_text (row),
                                    "The answer stopped because of an error on the server"));
   g_assert_nonnull (strstr (dsl_message_row_get_status_text (row), "model runner has unexpectedly stopped"));
-  g_assert_cmpstr (reasoning_text (dsl_message_row_get_reasoning (row)), !=, "");
+  {
+    g_autofree char *partial = reasoning_text (dsl_message_row_get_reasoning (row));
+    g_assert_cmpstr (partial, !=, "");
+  }
   retry = dsl_message_row_get_retry_button (row);
   g_assert_true (gtk_widget_is_visible (retry));
   dsl_ui_test_screenshot (GTK_WIDGET (f->window), "chat-error");
@@ -265,6 +264,45 @@ test_remembers_model (void)
   dsl_ui_test_close_window (window);
 }
 
+static void
+dump_wide (GtkWidget *w,
+           int        depth)
+{
+  int min = 0;
+
+  gtk_widget_measure (w, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+  if (min > 300)
+    g_printerr ("%*s%s %d\n", depth * 2, "", G_OBJECT_TYPE_NAME (w), min);
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    dump_wide (c, depth + 1);
+}
+
+/* The window works on a phone-width screen (the metainfo promises 360 px): nothing forces it
+ * wider, even with a long model name and an answer on screen. */
+static void
+test_narrow (Fixture       *f,
+             gconstpointer  data)
+{
+  DslChat *chat = dsl_chat_view_get_chat (dsl_window_get_chat_view (f->window));
+  int minimum = 0;
+
+  dsl_ui_test_send (f->window, "Is 3 < 5?");
+  dsl_test_assert_wait (!dsl_chat_get_busy (chat), 10000);
+
+  gtk_widget_measure (GTK_WIDGET (f->window), GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL,
+                      NULL, NULL);
+  if (minimum > 360)
+    dump_wide (GTK_WIDGET (f->window), 0);
+  g_assert_cmpint (minimum, <=, 360);
+
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 360, 640);
+  dsl_test_wait_ms (300);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->window)), <=, 360);
+  /* The answer re-wraps to the new width: no blank space is left under it. */
+  g_assert_cmpint (gtk_widget_get_height (dsl_ui_test_last_row (f->window)), <, 200);
+  dsl_ui_test_screenshot (GTK_WIDGET (f->window), "chat-narrow");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -285,6 +323,11 @@ main (int   argc,
               "{" MODELS ",\"chat\":{\"fail\":\"error_line\",\"fail_after_tokens\":4,"
               "\"fail_times\":1,\"answer\":\"Hello! How can I help?\"}}",
               fixture_set_up, test_error_then_retry, fixture_tear_down);
+  g_test_add ("/dsl/window/narrow", Fixture,
+              "{\"models\":[{\"name\":\"deepseek-r1:70b-llama-distill-q8_0\",\"size\":74975064064}],"
+              "\"chat\":{\"thinking_form\":\"field\","
+              "\"answer\":\"Yes. Three is smaller than five, so 3 < 5 holds for every reading of it.\"}}",
+              fixture_set_up, test_narrow, fixture_tear_down);
   g_test_add_func ("/dsl/window/no-server", test_no_server);
   g_test_add_func ("/dsl/window/no-models", test_no_models);
   g_test_add_func ("/dsl/window/remembers-model", test_remembers_model);

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "dsl-message-row.h"
+#include "dsl-stream-view.h"
 
 /* One message in the chat. Streamed text is collected as it arrives and added to the views once
  * per frame: a fast model sends hundreds of chunks a second, and each insertion costs a relayout
@@ -26,7 +27,7 @@ struct _DslMessageRow
   DslReasoningSection *reasoning;
   GtkWidget           *waiting_box;
   GtkSpinner          *waiting_spinner;
-  GtkTextView         *answer_view;
+  DslStreamView       *answer_view;
   GtkWidget           *footer_box;
   GtkLabel            *status_label;
   GtkWidget           *copy_button;
@@ -55,11 +56,8 @@ flush_pending (DslMessageRow *self)
 
   if (self->pending_answer->len > 0)
     {
-      GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->answer_view);
-      GtkTextIter end;
-
-      gtk_text_buffer_get_end_iter (buffer, &end);
-      gtk_text_buffer_insert (buffer, &end, self->pending_answer->str, self->pending_answer->len);
+      dsl_stream_view_append (self->answer_view, self->pending_answer->str,
+                              self->pending_answer->len);
       g_string_truncate (self->pending_answer, 0);
       gtk_widget_set_visible (GTK_WIDGET (self->answer_view), TRUE);
     }
@@ -128,7 +126,7 @@ update_state (DslMessageRow *self)
   if (!dsl_message_is_streaming (self->message))
     flush_pending (self);
 
-  has_answer = gtk_text_buffer_get_char_count (gtk_text_view_get_buffer (self->answer_view)) > 0;
+  has_answer = !dsl_stream_view_is_empty (self->answer_view);
 
   gtk_widget_set_visible (self->waiting_box, state == DSL_MESSAGE_STATE_WAITING);
   gtk_spinner_set_spinning (self->waiting_spinner, state == DSL_MESSAGE_STATE_WAITING);
@@ -231,6 +229,7 @@ dsl_message_row_class_init (DslMessageRowClass *klass)
   object_class->finalize = dsl_message_row_finalize;
 
   g_type_ensure (DSL_TYPE_REASONING_SECTION);
+  g_type_ensure (DSL_TYPE_STREAM_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/deepseeklocal/DeepSeekLocal/ui/dsl-message-row.ui");
@@ -292,8 +291,7 @@ dsl_message_row_new (DslChat    *chat,
     }
 
   gtk_widget_add_css_class (GTK_WIDGET (self), "assistant");
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->answer_view),
-                            dsl_message_get_content (message), -1);
+  dsl_stream_view_set_text (self->answer_view, dsl_message_get_content (message));
   dsl_reasoning_section_set_message (self->reasoning, message);
 
   g_signal_connect_object (message, "appended", G_CALLBACK (appended_cb), self,
@@ -336,18 +334,12 @@ dsl_message_row_get_reasoning (DslMessageRow *self)
 char *
 dsl_message_row_dup_answer_text (DslMessageRow *self)
 {
-  GtkTextBuffer *buffer;
-  GtkTextIter start, end;
-
   g_return_val_if_fail (DSL_IS_MESSAGE_ROW (self), NULL);
 
   if (dsl_message_get_role (self->message) == DSL_MESSAGE_ROLE_USER)
     return g_strdup (gtk_label_get_text (self->user_label));
 
-  buffer = gtk_text_view_get_buffer (self->answer_view);
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-
-  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  return dsl_stream_view_dup_text (self->answer_view);
 }
 
 /**

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "dsl-reasoning-section.h"
+#include "dsl-stream-view.h"
 
 /* R1's chain of thought above its answer: open and counting while the model thinks, folded away
  * once the answer starts, and opened again with a click. */
@@ -22,7 +23,7 @@ struct _DslReasoningSection
   GtkExpander *expander;
   GtkLabel    *title_label;
   GtkSpinner  *spinner;
-  GtkTextView *text_view;
+  DslStreamView *text_view;
 
   DslMessage  *message;
   guint        clock_id;
@@ -89,7 +90,7 @@ update_visibility (DslReasoningSection *self)
 {
   gboolean has_text = self->message != NULL &&
                       (dsl_message_get_reasoning (self->message)[0] != '\0' ||
-                       gtk_text_buffer_get_char_count (gtk_text_view_get_buffer (self->text_view)) > 0);
+                       !dsl_stream_view_is_empty (self->text_view));
 
   gtk_widget_set_visible (GTK_WIDGET (self), has_text);
 }
@@ -203,6 +204,8 @@ dsl_reasoning_section_class_init (DslReasoningSectionClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (DSL_TYPE_STREAM_VIEW);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/deepseeklocal/DeepSeekLocal/ui/dsl-reasoning-section.ui");
   gtk_widget_class_bind_template_child (widget_class, DslReasoningSection, expander);
@@ -256,8 +259,8 @@ dsl_reasoning_section_set_message (DslReasoningSection *self,
   g_clear_handle_id (&self->clock_id, g_source_remove);
   g_set_object (&self->message, message);
 
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view),
-                            message != NULL ? dsl_message_get_reasoning (message) : "", -1);
+  dsl_stream_view_set_text (self->text_view,
+                            message != NULL ? dsl_message_get_reasoning (message) : "");
 
   if (message != NULL)
     {
@@ -287,17 +290,12 @@ dsl_reasoning_section_append (DslReasoningSection *self,
                               const char          *text,
                               gsize                len)
 {
-  GtkTextBuffer *buffer;
-  GtkTextIter end;
-
   g_return_if_fail (DSL_IS_REASONING_SECTION (self));
 
   if (len == 0)
     return;
 
-  buffer = gtk_text_view_get_buffer (self->text_view);
-  gtk_text_buffer_get_end_iter (buffer, &end);
-  gtk_text_buffer_insert (buffer, &end, text, len);
+  dsl_stream_view_append (self->text_view, text, len);
   update_visibility (self);
 }
 
@@ -332,14 +330,14 @@ dsl_reasoning_section_get_title (DslReasoningSection *self)
 }
 
 /**
- * dsl_reasoning_section_get_buffer:
+ * dsl_reasoning_section_dup_text:
  *
- * Returns: (transfer none): the reasoning text as shown
+ * Returns: (transfer full): the reasoning text as shown
  */
-GtkTextBuffer *
-dsl_reasoning_section_get_buffer (DslReasoningSection *self)
+char *
+dsl_reasoning_section_dup_text (DslReasoningSection *self)
 {
   g_return_val_if_fail (DSL_IS_REASONING_SECTION (self), NULL);
 
-  return gtk_text_view_get_buffer (self->text_view);
+  return dsl_stream_view_dup_text (self->text_view);
 }

@@ -28,6 +28,6 @@ gboolean       dsl_reasoning_section_get_expanded (DslReasoningSection *self);
 void           dsl_reasoning_section_set_expanded (DslReasoningSection *self,
                                                    gboolean             expanded);
 const char    *dsl_reasoning_section_get_title    (DslReasoningSection *self);
-GtkTextBuffer *dsl_reasoning_section_get_buffer   (DslReasoningSection *self);
+char          *dsl_reasoning_section_dup_text     (DslReasoningSection *self);
 
 G_END_DECLS

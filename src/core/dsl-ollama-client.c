@@ -438,6 +438,17 @@ dsl_ollama_client_init (DslOllamaClient *self)
                                                  "idle-timeout", 60,
                                                  NULL);
   self->base_url = g_strdup (DSL_OLLAMA_DEFAULT_URL);
+
+  /* DSL_DEBUG_HTTP=1 logs every request's headers, =2 the bodies too, to find what went wrong
+   * with a server. */
+  if (g_getenv ("DSL_DEBUG_HTTP") != NULL)
+    {
+      g_autoptr(SoupLogger) logger =
+        soup_logger_new (g_str_equal (g_getenv ("DSL_DEBUG_HTTP"), "2") ? SOUP_LOGGER_LOG_BODY
+                                                                         : SOUP_LOGGER_LOG_HEADERS);
+
+      soup_session_add_feature (self->session, SOUP_SESSION_FEATURE (logger));
+    }
 }
 
 /**
@@ -824,11 +835,13 @@ typedef struct {
   DslChatDeltaFunc  delta_func;
   gpointer          delta_data;
   DslChatMetrics   *metrics;
+  GError           *error;   /* how the answer ended, once the stream is closed */
 } ChatData;
 
 static void
 chat_data_free (ChatData *data)
 {
+  g_clear_error (&data->error);
   g_clear_object (&data->reader);
   g_clear_object (&data->msg);
   g_clear_pointer (&data->metrics, dsl_chat_metrics_free);
@@ -836,6 +849,39 @@ chat_data_free (ChatData *data)
 }
 
 static void chat_read_next (GTask *task);
+
+static void
+chat_closed_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ChatData *data = g_task_get_task_data (task);
+
+  g_input_stream_close_finish (G_INPUT_STREAM (object), result, NULL);
+
+  if (data->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&data->error));
+  else
+    g_task_return_pointer (task, g_steal_pointer (&data->metrics),
+                           (GDestroyNotify) dsl_chat_metrics_free);
+}
+
+/* Ends the answer with data->metrics, or with @error. The body stream is closed first, so that
+ * libsoup is done with the connection before the caller asks for the next answer (a Retry right
+ * after an error must not find the old exchange still holding it). */
+static void
+chat_end (GTask  *task,
+          GError *error)
+{
+  ChatData *data = g_task_get_task_data (task);
+  GInputStream *stream = dsl_ndjson_reader_get_stream (data->reader);
+
+  g_assert (data->error == NULL);
+  data->error = error;
+
+  g_input_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, chat_closed_cb, task);
+}
 
 static DslChatMetrics *
 metrics_from_chunk (JsonObject *chunk)
@@ -876,42 +922,45 @@ chat_line_cb (GObject      *object,
       if (error->domain == DSL_NDJSON_ERROR)
         {
           if (error->code == DSL_NDJSON_ERROR_TRUNCATED && data->metrics == NULL)
-            g_task_return_new_error (task, DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_DISCONNECTED,
-                                     "%s", error->message);
+            chat_end (g_steal_pointer (&task),
+                      g_error_new (DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_DISCONNECTED,
+                                   "%s", error->message));
           else
-            g_task_return_new_error (task, DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_INVALID_RESPONSE,
-                                     "%s", error->message);
+            chat_end (g_steal_pointer (&task),
+                      g_error_new (DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_INVALID_RESPONSE,
+                                   "%s", error->message));
         }
       else if (data->metrics != NULL)
         {
           /* The answer was complete; only the end of the body was lost. */
-          g_task_return_pointer (task, g_steal_pointer (&data->metrics),
-                                 (GDestroyNotify) dsl_chat_metrics_free);
+          chat_end (g_steal_pointer (&task), NULL);
         }
       else
         {
-          g_task_return_new_error (task, DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_DISCONNECTED,
-                                   "%s", error->message);
+          chat_end (g_steal_pointer (&task),
+                    g_error_new (DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_DISCONNECTED,
+                                 "%s", error->message));
         }
       return;
     }
 
   if (node == NULL)
     {
-      /* End of the body. Without a done:true chunk the answer was cut short. */
-      if (data->metrics != NULL)
-        g_task_return_pointer (task, g_steal_pointer (&data->metrics),
-                               (GDestroyNotify) dsl_chat_metrics_free);
-      else
-        g_task_return_new_error (task, DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_DISCONNECTED,
-                                 "The answer ended without its final chunk");
+      /* End of the body. Without a done:true chunk the answer was cut short: libsoup 3.2 even
+       * reports a connection closed between two chunks as a clean end. */
+      chat_end (g_steal_pointer (&task),
+                data->metrics != NULL
+                  ? NULL
+                  : g_error_new (DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_DISCONNECTED,
+                                 "The answer ended without its final chunk"));
       return;
     }
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_task_return_new_error (task, DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_INVALID_RESPONSE,
-                               "A line of the answer is not a JSON object");
+      chat_end (g_steal_pointer (&task),
+                g_error_new (DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_INVALID_RESPONSE,
+                             "A line of the answer is not a JSON object"));
       return;
     }
 
@@ -919,8 +968,9 @@ chat_line_cb (GObject      *object,
 
   if ((server_error = dsl_json_get_string (chunk, "error", NULL)) != NULL)
     {
-      g_task_return_new_error (task, DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_STREAM_FAILED,
-                               "%s", server_error);
+      chat_end (g_steal_pointer (&task),
+                g_error_new (DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_STREAM_FAILED,
+                             "%s", server_error));
       return;
     }
 

@@ -721,6 +721,7 @@ typedef struct
   char         *answer;
   gint64        reasoning_tokens;
   gint64        answer_tokens;
+  gint64        paragraph_tokens;      /* synthetic text: a blank line every N tokens; 0 = none */
   double        tokens_per_second;
   gint64        first_byte_delay_ms;
   FailMode      fail;
@@ -1078,6 +1079,7 @@ scenario_new_from_json (const char  *json,
           !read_string (chat, "answer", &scenario->answer, error) ||
           !read_int (chat, "reasoning_tokens", 0, &scenario->reasoning_tokens, error) ||
           !read_int (chat, "answer_tokens", 0, &scenario->answer_tokens, error) ||
+          !read_int (chat, "paragraph_tokens", 0, &scenario->paragraph_tokens, error) ||
           !read_double (chat, "tokens_per_second", &scenario->tokens_per_second, error) ||
           !read_int (chat, "first_byte_delay_ms", 0, &scenario->first_byte_delay_ms, error) ||
           !read_enum (chat, "fail", fail_names, &fail, NULL, error) ||
@@ -2224,10 +2226,16 @@ add_text_tokens (GPtrArray  *tokens,
 static void
 add_synthetic_tokens (GPtrArray  *tokens,
                       const char *word,
-                      gint64      n)
+                      gint64      n,
+                      gint64      paragraph)
 {
   for (gint64 i = 0; i < n; i++)
-    g_ptr_array_add (tokens, g_strdup_printf ("%s%" G_GINT64_FORMAT " ", word, i));
+    {
+      gboolean ends_paragraph = paragraph > 0 && (i + 1) % paragraph == 0 && i + 1 < n;
+
+      g_ptr_array_add (tokens, g_strdup_printf ("%s%" G_GINT64_FORMAT "%s", word, i,
+                                                ends_paragraph ? "\n\n" : " "));
+    }
 }
 
 static void
@@ -2253,12 +2261,13 @@ build_chunks (Scenario     *scenario,
   guint half;
 
   if (scenario->reasoning_tokens > 0)
-    add_synthetic_tokens (reasoning, "thought", scenario->reasoning_tokens);
+    add_synthetic_tokens (reasoning, "thought", scenario->reasoning_tokens,
+                          scenario->paragraph_tokens);
   else
     add_text_tokens (reasoning, scenario->reasoning);
 
   if (scenario->answer_tokens > 0)
-    add_synthetic_tokens (answer, "word", scenario->answer_tokens);
+    add_synthetic_tokens (answer, "word", scenario->answer_tokens, scenario->paragraph_tokens);
   else
     add_text_tokens (answer, scenario->answer);
 

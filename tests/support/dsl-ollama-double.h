@@ -30,7 +30,8 @@ G_BEGIN_DECLS
  *   ["deepseek-r1:8b"]), pullable (same form, ["deepseek-r1:1.5b"]),
  *   pull_bytes_per_second (0 = instant),
  *   chat: {thinking_form field|tags|mixed|none, reasoning, answer,
- *   reasoning_tokens, answer_tokens, tokens_per_second, first_byte_delay_ms,
+ *   reasoning_tokens, answer_tokens, paragraph_tokens (synthetic text: a blank
+ *   line every N tokens), tokens_per_second, first_byte_delay_ms,
  *   fail none|not_found|bad_request|server_error|busy|html|garbage|huge_line|
  *   error_line|disconnect, fail_after_tokens (5), fail_times (-1 = all),
  *   error_text}.

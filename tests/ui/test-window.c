@@ -13,6 +13,7 @@
 #include "dsl-message-row.h"
 #include "dsl-model-info.h"
 #include "dsl-reasoning-section.h"
+#include "dsl-stream-view.h"
 #include "dsl-test-utils.h"
 #include "dsl-ui-test-utils.h"
 
@@ -303,6 +304,49 @@ test_narrow (Fixture       *f,
   dsl_ui_test_screenshot (GTK_WIDGET (f->window), "chat-narrow");
 }
 
+/* The answer view: one label per paragraph, whatever the chunks; a paragraph without end is cut
+ * into labels of bounded size, and no text is lost or doubled. */
+static void
+test_stream_view_paragraphs (void)
+{
+  GtkWidget *view = g_object_ref_sink (dsl_stream_view_new ());
+  g_autoptr(GString) text = g_string_new ("First paragraph.\n\nSecond, with a\nline break.\n\n\n");
+  g_autoptr(GString) shown = g_string_new (NULL);
+  g_autofree char *all = NULL;
+  guint labels = 0;
+
+  for (guint i = 0; i < 3000; i++)
+    g_string_append_printf (text, "long%u ", i);
+  g_string_append (text, "\n\n最后一段。");
+
+  /* Fed in odd-sized chunks, cutting "\n\n" and UTF-8 sequences. */
+  for (gsize pos = 0; pos < text->len; pos += 7)
+    dsl_stream_view_append (DSL_STREAM_VIEW (view), text->str + pos, MIN (7, text->len - pos));
+
+  all = dsl_stream_view_dup_text (DSL_STREAM_VIEW (view));
+  g_assert_cmpstr (all, ==, text->str);
+
+  for (GtkWidget *c = gtk_widget_get_first_child (view); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      const char *label = gtk_label_get_text (GTK_LABEL (c));
+
+      if (!gtk_widget_get_visible (c))
+        continue;
+      labels++;
+      g_assert_cmpuint (strlen (label), <=, 4096);
+      g_assert_false (g_str_has_prefix (label, "\n"));
+      g_string_append (shown, label);
+    }
+
+  /* Three short paragraphs, the long one in several labels, the Chinese one. */
+  g_assert_cmpuint (labels, >=, 3 + 5 + 1);
+  g_assert_nonnull (strstr (shown->str, "line break."));
+  g_assert_true (g_str_has_suffix (shown->str, "最后一段。"));
+  g_assert_nonnull (strstr (shown->str, "long2999"));
+
+  g_assert_finalize_object (view);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -329,6 +373,7 @@ main (int   argc,
               "\"answer\":\"Yes. Three is smaller than five, so 3 < 5 holds for every reading of it.\"}}",
               fixture_set_up, test_narrow, fixture_tear_down);
   g_test_add_func ("/dsl/window/no-server", test_no_server);
+  g_test_add_func ("/dsl/stream-view/paragraphs", test_stream_view_paragraphs);
   g_test_add_func ("/dsl/window/no-models", test_no_models);
   g_test_add_func ("/dsl/window/remembers-model", test_remembers_model);
 

@@ -18,7 +18,14 @@
  * Appending touches only the last paragraph, so a long answer costs the length of one paragraph
  * per update, not the length of the whole answer. Labels also measure their height for the
  * width they get, which a GtkTextView in a list does not do: it keeps the height of the last
- * width it was laid out at, and a narrowed window leaves a tall blank under the answer. */
+ * width it was laid out at, and a narrowed window leaves a tall blank under the answer.
+ *
+ * A paragraph that grows past MAX_LABEL bytes (a long code listing, a model that never writes a
+ * blank line) goes on in a new label, cut at a line break or a space, so that no update ever lays
+ * out more than MAX_LABEL bytes. */
+
+#define MAX_LABEL 4096
+#define PARAGRAPH_SPACING 10
 struct _DslStreamView
 {
   GtkWidget  parent_instance;
@@ -31,10 +38,13 @@ struct _DslStreamView
 G_DEFINE_FINAL_TYPE (DslStreamView, dsl_stream_view, GTK_TYPE_WIDGET)
 
 static GtkLabel *
-add_paragraph (DslStreamView *self)
+add_paragraph (DslStreamView *self,
+               gboolean       continued)
 {
   GtkWidget *label = gtk_label_new (NULL);
 
+  if (!continued && gtk_widget_get_first_child (GTK_WIDGET (self)) != NULL)
+    gtk_widget_set_margin_top (label, PARAGRAPH_SPACING);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
@@ -46,6 +56,38 @@ add_paragraph (DslStreamView *self)
   return GTK_LABEL (label);
 }
 
+/* Where to cut a tail that is too long for one label: the last line break, else the last
+ * space, else a character boundary, within MAX_LABEL bytes. */
+static gsize
+cut_point (const char *tail)
+{
+  const char *end = g_utf8_find_prev_char (tail, tail + MAX_LABEL);
+  const char *p;
+
+  for (p = end; p > tail + MAX_LABEL / 2; p--)
+    if (*p == '\n')
+      return p - tail;
+
+  for (p = end; p > tail + MAX_LABEL / 2; p--)
+    if (*p == ' ')
+      return p - tail;
+
+  return end - tail;
+}
+
+static void
+close_label (DslStreamView *self,
+             gsize          len,
+             gsize          next,
+             gboolean       continued)
+{
+  g_autofree char *text = g_strndup (self->text->str + self->last_start, len);
+
+  gtk_label_set_text (self->last, text);
+  self->last = add_paragraph (self, continued);
+  self->last_start = next;
+}
+
 /* Shows text[last_start..] in the last label, opening new paragraphs at blank lines. */
 static void
 update_tail (DslStreamView *self)
@@ -53,25 +95,39 @@ update_tail (DslStreamView *self)
   const char *tail;
   const char *gap;
 
-  while ((gap = strstr (self->text->str + self->last_start, "\n\n")) != NULL)
+  for (;;)
     {
-      g_autofree char *paragraph = g_strndup (self->text->str + self->last_start,
-                                              gap - (self->text->str + self->last_start));
-      gsize next = gap - self->text->str;
+      tail = self->text->str + self->last_start;
+      gap = strstr (tail, "\n\n");
 
-      /* More than one blank line is still one gap. */
-      while (self->text->str[next] == '\n')
-        next++;
-
-      if (paragraph[0] != '\0')
+      if (gap != NULL && gap - tail <= MAX_LABEL)
         {
-          gtk_label_set_text (self->last, paragraph);
-          self->last = add_paragraph (self);
+          gsize next = gap - self->text->str;
+
+          /* More than one blank line is still one gap. */
+          while (self->text->str[next] == '\n')
+            next++;
+
+          if (gap > tail)
+            close_label (self, gap - tail, next, FALSE);
+          else
+            self->last_start = next;
         }
-      self->last_start = next;
+      else if (strlen (tail) > MAX_LABEL)
+        {
+          gsize cut = cut_point (tail);
+          gsize next = self->last_start + cut;
+
+          if (self->text->str[next] == '\n' || self->text->str[next] == ' ')
+            next++;
+          close_label (self, cut, next, TRUE);
+        }
+      else
+        {
+          break;
+        }
     }
 
-  tail = self->text->str + self->last_start;
   gtk_label_set_text (self->last, tail);
   gtk_widget_set_visible (GTK_WIDGET (self->last), tail[0] != '\0' || self->last_start == 0);
 }
@@ -119,10 +175,9 @@ dsl_stream_view_init (DslStreamView *self)
   GtkLayoutManager *layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
 
   gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
-  gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (layout), 10);
 
   self->text = g_string_new (NULL);
-  self->last = add_paragraph (self);
+  self->last = add_paragraph (self, FALSE);
 }
 
 GtkWidget *
@@ -168,7 +223,7 @@ dsl_stream_view_set_text (DslStreamView *self,
 
   g_string_assign (self->text, text != NULL ? text : "");
   self->last_start = 0;
-  self->last = add_paragraph (self);
+  self->last = add_paragraph (self, FALSE);
   update_tail (self);
 }
 

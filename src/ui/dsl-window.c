@@ -151,6 +151,16 @@ models_listed_cb (GObject      *object,
       /* Translators: %s is a server address, then a sentence that says what went wrong */
       text = g_strdup_printf (_("DeepSeek Local needs an Ollama server to run the model. None "
                                 "answered at %s.\n\n%s"), url, what);
+      if (g_error_matches (error, DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_UNREACHABLE))
+        {
+          g_autofree char *with_help =
+            g_strconcat (text, "\n\n",
+                         _("Not installed yet? Get Ollama from ollama.com, start it, and press "
+                           "Try Again."), NULL);
+
+          g_free (text);
+          text = g_steal_pointer (&with_help);
+        }
       show_problem (self, "network-offline-symbolic", _("No Ollama Server Found"), text);
       return;
     }

@@ -1341,8 +1341,10 @@ ex_schedule (Exchange     *ex,
   g_assert (ex->timer_id == 0);
 
   ex->step = step;
+  /* Default priority, not idle: in a UI test the double shares the main loop with GTK, whose
+   * frames (a spinner keeps them coming) would starve an idle source for seconds. */
   if (delay_ms <= 0)
-    ex->timer_id = g_idle_add (exchange_timer_cb, ex);
+    ex->timer_id = g_idle_add_full (G_PRIORITY_DEFAULT, exchange_timer_cb, ex, NULL);
   else
     ex->timer_id = g_timeout_add ((guint) MIN (delay_ms, G_MAXUINT), exchange_timer_cb, ex);
 }

@@ -209,7 +209,7 @@ main (int   argc,
 {
   dsl_ui_test_init (&argc, &argv);
 
-  allowed = g_regex_new ("https?://\\S+|[a-z0-9.-]+:[a-z0-9._-]+|“[^”]*”|\"[^\"]*\"|"
+  allowed = g_regex_new ("https?://\\S+|\\bollama\\.com\\b|[a-z0-9.-]+:[a-z0-9._-]+|“[^”]*”|\"[^\"]*\"|"
                          "DeepSeek(-R1)?|Ollama|OLLAMA_HOST|\\bR1\\b|\\bAI\\b|\\bMIT\\b|"
                          "\\bGPL\\b|GNU|\\bShift\\b|\\bEnter\\b|\\bCtrl\\b|\\bEsc\\b|\\bF5\\b",
                          0, 0, NULL);

@@ -297,8 +297,8 @@ test_narrow (Fixture       *f,
   g_assert_cmpint (minimum, <=, 360);
 
   gtk_window_set_default_size (GTK_WINDOW (f->window), 360, 640);
-  dsl_test_wait_ms (300);
-  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->window)), <=, 360);
+  dsl_test_assert_wait (gtk_widget_get_width (GTK_WIDGET (f->window)) <= 360, 5000);
+  dsl_test_wait_ms (100);
   /* The answer re-wraps to the new width: no blank space is left under it. */
   g_assert_cmpint (gtk_widget_get_height (dsl_ui_test_last_row (f->window)), <, 200);
   dsl_ui_test_screenshot (GTK_WIDGET (f->window), "chat-narrow");
@@ -347,6 +347,123 @@ test_stream_view_paragraphs (void)
   g_assert_finalize_object (view);
 }
 
+static GtkEventController *
+key_controller (GtkWidget *widget)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller) &&
+          gtk_event_controller_get_propagation_phase (controller) == GTK_PHASE_CAPTURE)
+        return controller;
+    }
+
+  return NULL;
+}
+
+static gboolean
+press (GtkEventController *controller,
+       guint               keyval,
+       GdkModifierType     state)
+{
+  gboolean handled = FALSE;
+
+  g_signal_emit_by_name (controller, "key-pressed", keyval, 0, state, &handled);
+  return handled;
+}
+
+/* Enter sends; Shift+Enter is left to the text view, which starts a new line. */
+static void
+test_enter_sends (Fixture       *f,
+                  gconstpointer  data)
+{
+  DslChatView *view = dsl_window_get_chat_view (f->window);
+  GtkEventController *keys = key_controller (dsl_chat_view_get_composer (view));
+  GtkTextBuffer *buffer = dsl_chat_view_get_composer_buffer (view);
+  DslChat *chat = dsl_chat_view_get_chat (view);
+
+  g_assert_nonnull (keys);
+  gtk_text_buffer_set_text (buffer, "First line", -1);
+
+  g_assert_false (press (keys, GDK_KEY_Return, GDK_SHIFT_MASK));
+  g_assert_cmpuint (g_list_model_get_n_items (dsl_chat_get_messages (chat)), ==, 0);
+
+  g_assert_true (press (keys, GDK_KEY_Return, 0));
+  g_assert_cmpuint (g_list_model_get_n_items (dsl_chat_get_messages (chat)), ==, 2);
+  g_assert_cmpint (gtk_text_buffer_get_char_count (buffer), ==, 0);
+
+  /* While the answer streams, Enter does not send another question, and nothing is lost. */
+  gtk_text_buffer_set_text (buffer, "Second question", -1);
+  press (keys, GDK_KEY_Return, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (dsl_chat_get_messages (chat)), ==, 2);
+  {
+    GtkTextIter start, end;
+    g_autofree char *kept = NULL;
+
+    gtk_text_buffer_get_bounds (buffer, &start, &end);
+    kept = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    g_assert_cmpstr (kept, ==, "Second question");
+  }
+
+  dsl_test_assert_wait (!dsl_chat_get_busy (chat), 10000);
+}
+
+static void
+clipboard_read_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  char **text = user_data;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, NULL);
+  if (*text == NULL)
+    *text = g_strdup ("");
+}
+
+/* The Copy button puts the whole answer, as shown, on the clipboard. */
+static void
+test_copy_answer (Fixture       *f,
+                  gconstpointer  data)
+{
+  DslChat *chat = dsl_chat_view_get_chat (dsl_window_get_chat_view (f->window));
+  GtkWidget *row;
+  GtkWidget *copy = NULL;
+  g_autofree char *pasted = NULL;
+
+  dsl_ui_test_send (f->window, "Two paragraphs, please");
+  dsl_test_assert_wait (!dsl_chat_get_busy (chat), 10000);
+  row = dsl_ui_test_last_row (f->window);
+
+  /* The button a person sees as "Copy Answer". */
+  for (GtkWidget *w = gtk_widget_get_first_child (row); w != NULL;)
+    {
+      if (GTK_IS_BUTTON (w) && g_strcmp0 (gtk_widget_get_tooltip_text (w), _("Copy Answer")) == 0)
+        {
+          copy = w;
+          break;
+        }
+      if (gtk_widget_get_first_child (w) != NULL)
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w != NULL && gtk_widget_get_next_sibling (w) == NULL)
+            w = gtk_widget_get_parent (w) == row ? NULL : gtk_widget_get_parent (w);
+          if (w != NULL)
+            w = gtk_widget_get_next_sibling (w);
+        }
+    }
+  g_assert_nonnull (copy);
+  g_assert_true (gtk_widget_is_visible (copy));
+
+  g_signal_emit_by_name (copy, "clicked");
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (row), NULL, clipboard_read_cb, &pasted);
+  dsl_test_assert_wait (pasted != NULL, 5000);
+  g_assert_cmpstr (pasted, ==, "First paragraph.\n\nSecond paragraph.");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -372,6 +489,12 @@ main (int   argc,
               "\"chat\":{\"thinking_form\":\"field\","
               "\"answer\":\"Yes. Three is smaller than five, so 3 < 5 holds for every reading of it.\"}}",
               fixture_set_up, test_narrow, fixture_tear_down);
+  g_test_add ("/dsl/window/enter-sends", Fixture,
+              "{" MODELS ",\"chat\":{\"tokens_per_second\":50}}",
+              fixture_set_up, test_enter_sends, fixture_tear_down);
+  g_test_add ("/dsl/window/copy-answer", Fixture,
+              "{" MODELS ",\"chat\":{\"answer\":\"First paragraph.\\n\\nSecond paragraph.\"}}",
+              fixture_set_up, test_copy_answer, fixture_tear_down);
   g_test_add_func ("/dsl/window/no-server", test_no_server);
   g_test_add_func ("/dsl/stream-view/paragraphs", test_stream_view_paragraphs);
   g_test_add_func ("/dsl/window/no-models", test_no_models);

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "dsl-about.h"
 #include "dsl-message-row.h"
 #include "dsl-model-info.h"
 #include "dsl-reasoning-section.h"
@@ -464,6 +465,45 @@ test_copy_answer (Fixture       *f,
   g_assert_cmpstr (pasted, ==, "First paragraph.\n\nSecond paragraph.");
 }
 
+/* `deepseek-local --version` says what it is. */
+static void
+test_version (void)
+{
+  g_autoptr(GSubprocess) app = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  app = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, DEEPSEEK_LOCAL_PATH, "--version",
+                          NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (app, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (app));
+  g_assert_cmpstr (out, ==, "DeepSeek Local " PACKAGE_VERSION "\n");
+}
+
+/* The About window shows what the metainfo says: the version and notes of the newest release,
+ * and the project's links. */
+static void
+test_about_from_metainfo (void)
+{
+  GtkWidget *about = dsl_about_window_new ();
+
+  g_assert_cmpstr (adw_about_window_get_version (ADW_ABOUT_WINDOW (about)), ==, PACKAGE_VERSION);
+  g_assert_cmpstr (adw_about_window_get_release_notes_version (ADW_ABOUT_WINDOW (about)), ==,
+                   PACKAGE_VERSION);
+  g_assert_nonnull (strstr (adw_about_window_get_release_notes (ADW_ABOUT_WINDOW (about)),
+                            "<p>The first release.</p>"));
+  g_assert_nonnull (strstr (adw_about_window_get_release_notes (ADW_ABOUT_WINDOW (about)),
+                            "<li>Stop a running answer, or retry it</li>"));
+  g_assert_cmpstr (adw_about_window_get_website (ADW_ABOUT_WINDOW (about)), ==,
+                   "https://github.com/deepseeklocal/deepseek-local");
+  g_assert_cmpstr (adw_about_window_get_issue_url (ADW_ABOUT_WINDOW (about)), ==,
+                   "https://github.com/deepseeklocal/deepseek-local/issues");
+
+  gtk_window_destroy (GTK_WINDOW (about));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -496,6 +536,8 @@ main (int   argc,
               "{" MODELS ",\"chat\":{\"answer\":\"First paragraph.\\n\\nSecond paragraph.\"}}",
               fixture_set_up, test_copy_answer, fixture_tear_down);
   g_test_add_func ("/dsl/window/no-server", test_no_server);
+  g_test_add_func ("/dsl/app/version", test_version);
+  g_test_add_func ("/dsl/app/about-from-metainfo", test_about_from_metainfo);
   g_test_add_func ("/dsl/stream-view/paragraphs", test_stream_view_paragraphs);
   g_test_add_func ("/dsl/window/no-models", test_no_models);
   g_test_add_func ("/dsl/window/remembers-model", test_remembers_model);

@@ -58,6 +58,7 @@ typedef struct {
   guint64    ram_available;
   guint64    swap_total;
   guint64    swap_free;
+  gboolean   swap_known;          /* SwapTotal/SwapFree were read: 0 then means "no swap" */
   guint64    cgroup_limit;        /* 0 = no limit */
   /* GPUs, in the order found */
   GPtrArray *gpus;                /* of DslGpu */
@@ -73,11 +74,25 @@ typedef struct {
 #define DSL_TYPE_HARDWARE_REPORT (dsl_hardware_report_get_type ())
 
 GType              dsl_hardware_report_get_type        (void) G_GNUC_CONST;
+DslHardwareReport *dsl_hardware_report_new             (void);
 DslHardwareReport *dsl_hardware_report_copy            (const DslHardwareReport *report);
 void               dsl_hardware_report_free            (DslHardwareReport       *report);
 guint64            dsl_hardware_report_get_usable_ram  (const DslHardwareReport *report);
 JsonNode          *dsl_hardware_report_to_json         (const DslHardwareReport *report);
+char              *dsl_hardware_report_format          (const DslHardwareReport *report);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DslHardwareReport, dsl_hardware_report_free)
+
+/* For code that builds reports itself (tests of the fit estimate): a report's gpus array frees
+ * its elements with dsl_gpu_free (). */
+DslGpu            *dsl_gpu_new                         (DslGpuVendor             vendor);
+DslGpu            *dsl_gpu_copy                        (const DslGpu            *gpu);
+void               dsl_gpu_free                        (DslGpu                  *gpu);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DslGpu, dsl_gpu_free)
+
+/* Stable names, as in the JSON: "nvidia", "amd", "intel", "other", "unknown";
+ * "none", "cuda", "rocm", "vulkan". */
+const char        *dsl_gpu_vendor_to_string            (DslGpuVendor             vendor);
+const char        *dsl_gpu_library_to_string           (DslGpuLibrary            library);
 
 /* models_path: NULL for the default ($OLLAMA_MODELS, else ~/.ollama/models);
  * install_path: NULL for $XDG_DATA_HOME/deepseek-local/ollama. */

@@ -13,6 +13,7 @@
 #include <locale.h>
 
 #include "dsl-about.h"
+#include "dsl-cli.h"
 #include "dsl-application.h"
 #include "dsl-preferences-window.h"
 #include "dsl-window.h"
@@ -74,6 +75,9 @@ dsl_application_handle_local_options (GApplication *app,
       g_print ("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
       return 0;
     }
+
+  if (g_variant_dict_contains (options, "check-hardware"))
+    return dsl_cli_check_hardware (g_variant_dict_contains (options, "json"));
 
   return -1;
 }
@@ -148,6 +152,10 @@ dsl_application_init (DslApplication *self)
 {
   static const GOptionEntry options[] = {
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
+    { "check-hardware", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Show what this computer has and which DeepSeek-R1 models run on it, then exit"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("With --check-hardware: print the report as JSON"), NULL },
     { NULL }
   };
   static const char *quit_accels[] = { "<Control>q", NULL };

@@ -7,7 +7,12 @@
 
 /* The Ollama double as a program, for UI tests, installer tests and
  * benchmarks: `dsl-ollama-double [serve] [--scenario FILE]`. It listens where
- * OLLAMA_HOST says and logs "Listening on ..." to stderr as Ollama does. */
+ * OLLAMA_HOST says and logs "Listening on ..." to stderr as Ollama does.
+ *
+ * For the service tests: DSL_DOUBLE_INFERENCE_COMPUTE="library=CUDA name=..."
+ * logs an `inference compute` line with those fields after listening, and
+ * DSL_DOUBLE_CRASH_AFTER_MS=N makes it die N ms after listening, with a panic
+ * line and status 2 as a Go program does. */
 
 #define G_LOG_DOMAIN "dsl-ollama-double"
 
@@ -57,6 +62,14 @@ listen_address (const char *host)
     return g_strdup_printf ("%s:11434", start);
 
   return g_strdup (start);
+}
+
+static gboolean
+crash_cb (gpointer user_data)
+{
+  g_printerr ("panic: crash asked for by DSL_DOUBLE_CRASH_AFTER_MS\n");
+  exit (2);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -150,6 +163,17 @@ main (int   argc,
   message = g_strdup_printf ("Listening on %s (version %s)", url + strlen ("http://"),
                              dsl_ollama_double_get_version (self));
   log_line ("INFO", message);
+
+  if (g_getenv ("DSL_DOUBLE_INFERENCE_COMPUTE") != NULL)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+      g_autofree char *time = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%f%:z");
+
+      g_printerr ("time=%s level=INFO source=types.go:130 msg=\"inference compute\" %s\n",
+                  time, g_getenv ("DSL_DOUBLE_INFERENCE_COMPUTE"));
+    }
+  if (g_getenv ("DSL_DOUBLE_CRASH_AFTER_MS") != NULL)
+    g_timeout_add (atoi (g_getenv ("DSL_DOUBLE_CRASH_AFTER_MS")), crash_cb, NULL);
 
   g_signal_connect (self, "request-finished", G_CALLBACK (request_finished_cb), NULL);
 

@@ -1,0 +1,16 @@
+/* dsl-cli.h: the command-line reports
+ *
+ * Copyright 2026 DeepSeek Local developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+int dsl_cli_check_hardware (gboolean json);
+
+G_END_DECLS

@@ -14,6 +14,7 @@
 #include "dsl-cli.h"
 #include "dsl-hardware.h"
 #include "dsl-model-catalog.h"
+#include "dsl-ollama-service.h"
 
 /* `deepseek-local --check-hardware [--json]`: what this computer has, and for every DeepSeek-R1
  * model whether it runs here, before anything is downloaded. Runs its own main loop: the probe is
@@ -105,4 +106,66 @@ dsl_cli_check_hardware (gboolean json)
 
   dsl_hardware_report_free (probe.report);
   return 0;
+}
+
+typedef struct {
+  GMainLoop *loop;
+  gboolean   ok;
+  GError    *error;
+} Wait;
+
+static void
+found_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Wait *wait = user_data;
+
+  wait->ok = dsl_ollama_service_find_finish (DSL_OLLAMA_SERVICE (object), result, &wait->error);
+  g_main_loop_quit (wait->loop);
+}
+
+static void
+stopped_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Wait *wait = user_data;
+
+  dsl_ollama_service_stop_finish (DSL_OLLAMA_SERVICE (object), result, NULL);
+  g_main_loop_quit (wait->loop);
+}
+
+/**
+ * dsl_cli_server_status:
+ * @configured_url: (nullable): the server address from the settings
+ *
+ * `deepseek-local --server-status`: finds the server the app would use, as the app does at
+ * start (our own one is started to see that it answers, and stopped again), and says which it
+ * is and in what state.
+ *
+ * Returns: the exit status: 0 when a server answers, 1 when none does
+ */
+int
+dsl_cli_server_status (const char *configured_url)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(DslOllamaService) service = dsl_ollama_service_new (configured_url);
+  g_autofree char *status = NULL;
+  Wait wait = { loop, FALSE, NULL };
+
+  dsl_ollama_service_find_async (service, NULL, found_cb, &wait);
+  g_main_loop_run (loop);
+
+  status = dsl_ollama_service_format_status (service);
+  g_print ("%s\n", status);
+  g_clear_error (&wait.error);
+
+  if (dsl_ollama_service_get_kind (service) == DSL_OLLAMA_SERVER_KIND_MANAGED)
+    {
+      dsl_ollama_service_stop_async (service, NULL, stopped_cb, &wait);
+      g_main_loop_run (loop);
+    }
+
+  return wait.ok ? 0 : 1;
 }

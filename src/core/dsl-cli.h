@@ -11,6 +11,7 @@
 
 G_BEGIN_DECLS
 
-int dsl_cli_check_hardware (gboolean json);
+int dsl_cli_check_hardware (gboolean    json);
+int dsl_cli_server_status  (const char *configured_url);
 
 G_END_DECLS

@@ -1433,7 +1433,15 @@ pid_file_loaded_cb (GObject      *object,
 DslOllamaService *
 dsl_ollama_service_new (const char *configured_url)
 {
-  return g_object_new (DSL_TYPE_OLLAMA_SERVICE, "configured-url", configured_url, NULL);
+  /* DSL_SYSTEM_OLLAMA_URL names the system's server when it is not at the usual address (and
+   * lets tests keep away from the fixed port 11434). */
+  const char *system = g_getenv ("DSL_SYSTEM_OLLAMA_URL");
+
+  return g_object_new (DSL_TYPE_OLLAMA_SERVICE,
+                       "configured-url", configured_url,
+                       "system-url", system != NULL && system[0] != '\0' ? system
+                                                                        : DSL_OLLAMA_DEFAULT_URL,
+                       NULL);
 }
 
 /**

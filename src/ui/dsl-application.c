@@ -79,6 +79,14 @@ dsl_application_handle_local_options (GApplication *app,
   if (g_variant_dict_contains (options, "check-hardware"))
     return dsl_cli_check_hardware (g_variant_dict_contains (options, "json"));
 
+  if (g_variant_dict_contains (options, "server-status"))
+    {
+      g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+      g_autofree char *url = g_settings_get_string (settings, "server-url");
+
+      return dsl_cli_server_status (url);
+    }
+
   return -1;
 }
 
@@ -156,6 +164,8 @@ dsl_application_init (DslApplication *self)
       N_("Show what this computer has and which DeepSeek-R1 models run on it, then exit"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_("With --check-hardware: print the report as JSON"), NULL },
+    { "server-status", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Show which Ollama server would be used and its state, then exit"), NULL },
     { NULL }
   };
   static const char *quit_accels[] = { "<Control>q", NULL };

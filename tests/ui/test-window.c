@@ -482,6 +482,94 @@ test_version (void)
   g_assert_cmpstr (out, ==, "DeepSeek Local " PACKAGE_VERSION "\n");
 }
 
+/* `deepseek-local --check-hardware --json` on a desktop with a 12 GB RTX 3060: the card is
+ * found and usable, and the largest model that runs fully on it is recommended. */
+static void
+test_check_hardware (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) app = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *out = NULL;
+  g_autofree char *models = g_build_filename (g_get_user_data_dir (), "models", NULL);
+  JsonObject *root;
+  JsonObject *gpu;
+
+  g_mkdir_with_parents (models, 0700);
+  g_subprocess_launcher_setenv (launcher, "DSL_SYSROOT", MACHINES_DIR "/desktop-rtx3060", TRUE);
+  g_subprocess_launcher_setenv (launcher, "PATH", MACHINES_DIR "/desktop-rtx3060/bin", TRUE);
+  g_subprocess_launcher_setenv (launcher, "OLLAMA_MODELS", models, TRUE);
+  app = g_subprocess_launcher_spawn (launcher, &error, DEEPSEEK_LOCAL_PATH, "--check-hardware",
+                                     "--json", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (app, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (app));
+
+  json_parser_load_from_data (parser, out, -1, &error);
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (root, "recommended"), ==, "deepseek-r1:14b");
+  gpu = json_array_get_object_element (
+    json_object_get_array_member (json_object_get_object_member (root, "hardware"), "gpus"), 0);
+  g_assert_nonnull (strstr (json_object_get_string_member (gpu, "name"), "RTX 3060"));
+}
+
+static void
+communicated_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  char **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (object), result, out, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* `deepseek-local --server-status` names the server it would use and its version; with none,
+ * it says so and exits 1. */
+static void
+test_server_status (void)
+{
+  g_autoptr(DslOllamaDouble) ollama = dsl_test_start_double ("{\"version\":\"0.12.3\"}");
+  g_autofree char *url = dsl_ollama_double_dup_url (ollama);
+  g_autofree char *unused = dsl_test_unused_url ();
+  g_autofree char *out = NULL;
+  g_autofree char *none = NULL;
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) app = NULL;
+  g_autoptr(GSubprocess) app_none = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_launcher_setenv (launcher, "OLLAMA_HOST", url, TRUE);
+  app = g_subprocess_launcher_spawn (launcher, &error, DEEPSEEK_LOCAL_PATH, "--server-status",
+                                     NULL);
+  g_assert_no_error (error);
+  /* The double lives in this process: keep its main loop turning while the app asks it. */
+  g_subprocess_communicate_utf8_async (app, NULL, NULL, communicated_cb, &out);
+  dsl_test_assert_wait (out != NULL, 20000);
+  g_subprocess_wait (app, NULL, NULL);
+  g_assert_true (g_subprocess_get_successful (app));
+  g_assert_nonnull (strstr (out, url + strlen ("http://")));
+  g_assert_nonnull (strstr (out, "0.12.3"));
+
+  /* Nothing anywhere: the system address of the tests is unused too. */
+  g_subprocess_launcher_setenv (launcher, "OLLAMA_HOST", unused, TRUE);
+  g_subprocess_launcher_setenv (launcher, "DSL_SYSTEM_OLLAMA_URL", unused, TRUE);
+  app_none = g_subprocess_launcher_spawn (launcher, &error, DEEPSEEK_LOCAL_PATH, "--server-status",
+                                          NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (app_none, NULL, NULL, communicated_cb, &none);
+  dsl_test_assert_wait (none != NULL, 20000);
+  g_subprocess_wait (app_none, NULL, NULL);
+  g_assert_false (g_subprocess_get_successful (app_none));
+  g_assert_true (g_str_has_prefix (none, "No Ollama server"));
+}
+
 /* The About window shows what the metainfo says: the version and notes of the newest release,
  * and the project's links. */
 static void
@@ -537,6 +625,8 @@ main (int   argc,
               fixture_set_up, test_copy_answer, fixture_tear_down);
   g_test_add_func ("/dsl/window/no-server", test_no_server);
   g_test_add_func ("/dsl/app/version", test_version);
+  g_test_add_func ("/dsl/app/check-hardware", test_check_hardware);
+  g_test_add_func ("/dsl/app/server-status", test_server_status);
   g_test_add_func ("/dsl/app/about-from-metainfo", test_about_from_metainfo);
   g_test_add_func ("/dsl/stream-view/paragraphs", test_stream_view_paragraphs);
   g_test_add_func ("/dsl/window/no-models", test_no_models);

@@ -2329,13 +2329,22 @@ dsl_hardware_report_format (const DslHardwareReport *report)
       if (gpu->compute != NULL && gpu->vendor == DSL_GPU_VENDOR_NVIDIA)
         g_string_append_printf (details, _("; compute capability %s"), gpu->compute);
       else if (gpu->compute != NULL)
-        g_string_append_printf (details, "; %s", gpu->compute);
+        /* Translators: an AMD graphics target such as gfx1100, after the driver */
+        g_string_append_printf (details, _("; %s"), gpu->compute);
 
-      g_string_append_printf (text, "  %s: %s\n", gpu->name != NULL ? gpu->name : _("unknown"),
+      g_string_append (text, "  ");
+      /* Translators: a graphics card's name, then its memory and driver */
+      g_string_append_printf (text, _("%s: %s"), gpu->name != NULL ? gpu->name : _("unknown"),
                               details->str);
+      g_string_append_c (text, '\n');
       if (gpu->unusable_reason != NULL)
-        g_string_append_printf (text, "    %s: %s\n", library_label (gpu->library),
-                                gpu->unusable_reason);
+        {
+          g_string_append (text, "    ");
+          /* Translators: how Ollama uses a graphics card, then why not better */
+          g_string_append_printf (text, _("%s: %s"), library_label (gpu->library),
+                                  gpu->unusable_reason);
+          g_string_append_c (text, '\n');
+        }
       else
         g_string_append_printf (text, "    %s\n", library_label (gpu->library));
     }

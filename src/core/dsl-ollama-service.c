@@ -41,6 +41,8 @@
 /* After the child exits, its last lines may still be in the pipes: wait for both to end, but not
  * forever (a runner it spawned may hold them open). */
 #define DRAIN_TIMEOUT_MS 1000
+#define LOG_POLL_MS 200
+#define LOG_FILE_NAME "ollama-server.log"
 /* A first run that exits sooner than this did not start at all. */
 #define QUICK_EXIT_US (2 * G_USEC_PER_SEC)
 #define SYSTEM_PORT 11434
@@ -1066,6 +1068,37 @@ read_next_line (Child            *child,
                                        read_line_cb, child_ref (child));
 }
 
+typedef struct {
+  Child            *child;
+  GDataInputStream *stream;
+} Tail;
+
+static void
+tail_free (Tail *tail)
+{
+  child_unref (tail->child);
+  g_object_unref (tail->stream);
+  g_free (tail);
+}
+
+static gboolean
+tail_again_cb (gpointer user_data)
+{
+  Tail *tail = user_data;
+
+  if (g_cancellable_is_cancelled (tail->child->cancellable))
+    {
+      tail->child->open_streams--;
+      child_maybe_gone (tail->child);
+    }
+  else
+    {
+      read_next_line (tail->child, tail->stream);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 read_line_cb (GObject      *object,
               GAsyncResult *result,
@@ -1080,6 +1113,18 @@ read_line_cb (GObject      *object,
 
   line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (object), result, &length,
                                                &error);
+  if (line == NULL && error == NULL && !child->exited)
+    {
+      /* The end of the log file so far: the server is still running, look again soon. */
+      Tail *tail = g_new0 (Tail, 1);
+
+      tail->child = child_ref (child);
+      tail->stream = g_object_ref (G_DATA_INPUT_STREAM (object));
+      g_timeout_add_full (G_PRIORITY_DEFAULT, LOG_POLL_MS, tail_again_cb, tail,
+                          (GDestroyNotify) tail_free);
+      return;
+    }
+
   if (line == NULL)
     {
       if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -1243,6 +1288,7 @@ spawn_child (DslOllamaService *self)
   g_autoptr(Child) child = NULL;
   g_autofree char *exe = dup_exe_path (self);
   g_autofree char *host = NULL;
+  g_autofree char *log_path = NULL;
   guint16 port;
 
   g_assert (self->child == NULL);
@@ -1263,8 +1309,12 @@ spawn_child (DslOllamaService *self)
     }
 
   host = g_strdup_printf ("127.0.0.1:%u", port);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  /* The server writes its log to a file, not to pipes: if the app is killed, a pipe would close
+   * and the server (a Go program) would die of SIGPIPE at its next log line, so the server left
+   * behind could never be found and reused. */
+  log_path = g_build_filename (self->data_dir, LOG_FILE_NAME, NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log_path);
   /* Loopback only: a server on all interfaces would offer the models to the whole network. */
   g_subprocess_launcher_setenv (launcher, "OLLAMA_HOST", host, TRUE);
   g_subprocess_launcher_setenv (launcher, "OLLAMA_MODELS", self->models_dir, TRUE);
@@ -1297,8 +1347,15 @@ spawn_child (DslOllamaService *self)
   set_state (self, DSL_OLLAMA_SERVICE_STATE_STARTING);
   write_pid_file (self, child->pid, port);
 
-  read_stream (child, g_subprocess_get_stdout_pipe (child->process));
-  read_stream (child, g_subprocess_get_stderr_pipe (child->process));
+  {
+    g_autoptr(GFile) log_file = g_file_new_for_path (log_path);
+    g_autoptr(GFileInputStream) log_stream = g_file_read (log_file, NULL, &error);
+
+    if (log_stream != NULL)
+      read_stream (child, G_INPUT_STREAM (log_stream));
+    else
+      g_debug ("The server's log cannot be read: %s", error->message);
+  }
   g_subprocess_wait_async (child->process, child->cancellable, child_wait_cb, child_ref (child));
   ready_poll (child);
 }

@@ -9,11 +9,15 @@
 
 #include "config.h"
 
+#include <glib-unix.h>
+#include <unistd.h>
 #include <glib/gi18n-lib.h>
+#include <signal.h>
 
 #include "dsl-cli.h"
 #include "dsl-hardware.h"
 #include "dsl-model-catalog.h"
+#include "dsl-ollama-installer.h"
 #include "dsl-ollama-service.h"
 
 /* `deepseek-local --check-hardware [--json]`: what this computer has, and for every DeepSeek-R1
@@ -168,4 +172,193 @@ dsl_cli_server_status (const char *configured_url)
     }
 
   return wait.ok ? 0 : 1;
+}
+
+typedef struct {
+  GMainLoop         *loop;
+  GCancellable      *cancellable;
+  GAsyncResult      *result;
+  gboolean           interactive;   /* a terminal: redraw one progress line */
+  gint64             last_print;
+} Install;
+
+static void
+store_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Install *install = user_data;
+
+  install->result = g_object_ref (result);
+  g_main_loop_quit (install->loop);
+}
+
+static void
+run_until_done (Install *install)
+{
+  g_clear_object (&install->result);
+  g_main_loop_run (install->loop);
+}
+
+static gboolean
+interrupted_cb (gpointer user_data)
+{
+  Install *install = user_data;
+
+  g_cancellable_cancel (install->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+progress_cb (DslOllamaInstaller *installer,
+             guint64             done,
+             guint64             total,
+             double              bytes_per_second,
+             double              seconds_left,
+             Install            *install)
+{
+  g_autofree char *done_text = g_format_size (done);
+  g_autofree char *total_text = g_format_size (total);
+  g_autofree char *speed_text = g_format_size ((guint64) bytes_per_second);
+  g_autofree char *left = NULL;
+  gint64 now = g_get_monotonic_time ();
+
+  /* Without a terminal (a log), one line every few seconds is plenty. */
+  if (!install->interactive && done < total && now - install->last_print < 5 * G_USEC_PER_SEC)
+    return;
+  install->last_print = now;
+
+  if (seconds_left < 0)
+    left = g_strdup ("");
+  else if (seconds_left < 90)
+    left = g_strdup_printf (ngettext (", %d second left", ", %d seconds left",
+                                      (int) seconds_left + 1), (int) seconds_left + 1);
+  else
+    left = g_strdup_printf (ngettext (", %d minute left", ", %d minutes left",
+                                      (int) (seconds_left / 60) + 1),
+                            (int) (seconds_left / 60) + 1);
+
+  /* Translators: download progress: "120.5 MB of 1.6 GB (8.2 MB/s, 3 minutes left)" */
+  g_print (_("%sDownloading Ollama: %s of %s (%s/s%s)%s"),
+           install->interactive ? "\r\033[K" : "", done_text, total_text, speed_text, left,
+           install->interactive ? "" : "\n");
+}
+
+static void
+started_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  store_result_cb (object, result, user_data);
+}
+
+/**
+ * dsl_cli_install_ollama:
+ * @download_base_url: (nullable): a mirror with the release files, from the settings
+ *
+ * `deepseek-local --install-ollama`: installs or updates our own Ollama (and the ROCm add-on on a
+ * machine whose AMD GPU ROCm supports), with a progress line; Ctrl+C stops and keeps what was
+ * downloaded for the next run. The new server must answer before the previous install is removed.
+ *
+ * Returns: the exit status
+ */
+int
+dsl_cli_install_ollama (const char *download_base_url)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(DslOllamaInstaller) installer = dsl_ollama_installer_new (NULL, download_base_url);
+  g_autoptr(DslOllamaRelease) release = NULL;
+  g_autoptr(DslOllamaService) service = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *install_dir = NULL;
+  Install install = { loop, cancellable, NULL, isatty (1), 0 };
+  Probe probe = { loop, NULL, NULL };
+  gboolean rocm = FALSE;
+  guint sigint;
+
+  sigint = g_unix_signal_add (SIGINT, interrupted_cb, &install);
+  g_signal_connect (installer, "progress", G_CALLBACK (progress_cb), &install);
+  install_dir = g_strdup (dsl_ollama_installer_get_install_dir (installer));
+
+  dsl_ollama_installer_install_async (installer, DSL_INSTALL_COMPONENT_OLLAMA, cancellable,
+                                      store_result_cb, &install);
+  run_until_done (&install);
+  release = dsl_ollama_installer_install_finish (installer, install.result, &error);
+  if (install.interactive)
+    g_print ("\n");
+
+  if (release == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_printerr (_("Stopped. What was downloaded is kept: run this again to continue.\n"));
+      else
+        g_printerr ("%s\n", error->message);
+      g_source_remove (sigint);
+      g_clear_object (&install.result);
+      return 1;
+    }
+
+  /* The ROCm add-on only where an AMD GPU that ROCm supports is found. */
+  dsl_hardware_probe_async (NULL, install_dir, cancellable, probed_cb, &probe);
+  g_main_loop_run (loop);
+  for (guint i = 0; probe.report != NULL && i < probe.report->gpus->len; i++)
+    if (((DslGpu *) g_ptr_array_index (probe.report->gpus, i))->library == DSL_GPU_LIBRARY_ROCM)
+      rocm = TRUE;
+  g_clear_pointer (&probe.report, dsl_hardware_report_free);
+  g_clear_error (&probe.error);
+
+  if (rocm)
+    {
+      g_autoptr(DslOllamaRelease) addon = NULL;
+
+      g_print (_("Your AMD graphics card can run models with ROCm: adding Ollama's ROCm "
+                 "libraries.\n"));
+      dsl_ollama_installer_install_async (installer, DSL_INSTALL_COMPONENT_ROCM, cancellable,
+                                          store_result_cb, &install);
+      run_until_done (&install);
+      addon = dsl_ollama_installer_install_finish (installer, install.result, &error);
+      if (install.interactive)
+        g_print ("\n");
+      if (addon == NULL)
+        {
+          /* Ollama still works without it, on the processor. */
+          g_printerr ("%s\n", error->message);
+          g_clear_error (&error);
+        }
+    }
+
+  /* Keep the previous install until the new server answers. */
+  service = g_object_new (DSL_TYPE_OLLAMA_SERVICE, "install-dir", install_dir, NULL);
+  dsl_ollama_service_start_managed_async (service, cancellable, started_cb, &install);
+  run_until_done (&install);
+
+  if (!dsl_ollama_service_start_managed_finish (service, install.result, &error))
+    {
+      g_printerr (_("The new Ollama was installed but does not start: %s\n"), error->message);
+      g_printerr (_("Going back to the previous version, if there was one.\n"));
+      dsl_ollama_installer_rollback_async (installer, NULL, store_result_cb, &install);
+      run_until_done (&install);
+      dsl_ollama_installer_rollback_finish (installer, install.result, NULL);
+      g_source_remove (sigint);
+      g_clear_object (&install.result);
+      return 1;
+    }
+
+  dsl_ollama_service_stop_async (service, NULL, store_result_cb, &install);
+  run_until_done (&install);
+  dsl_ollama_service_stop_finish (service, install.result, NULL);
+
+  dsl_ollama_installer_remove_previous_async (installer, NULL, store_result_cb, &install);
+  run_until_done (&install);
+  dsl_ollama_installer_remove_previous_finish (installer, install.result, NULL);
+
+  if (release->version != NULL)
+    g_print (_("Ollama %s is installed in %s and starts.\n"), release->version, install_dir);
+  else
+    g_print (_("Ollama is installed in %s and starts.\n"), install_dir);
+
+  g_source_remove (sigint);
+  g_clear_object (&install.result);
+  return 0;
 }

@@ -13,5 +13,6 @@ G_BEGIN_DECLS
 
 int dsl_cli_check_hardware (gboolean    json);
 int dsl_cli_server_status  (const char *configured_url);
+int dsl_cli_install_ollama (const char *download_base_url);
 
 G_END_DECLS

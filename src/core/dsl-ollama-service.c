@@ -1686,11 +1686,12 @@ dsl_ollama_service_format_status (DslOllamaService *self)
 
         if (configured != NULL && g_strcmp0 (configured, self->system_url) != 0)
           return g_strdup_printf (_("No Ollama server: nothing answers at %s or %s, and Ollama "
-                                    "is not installed for DeepSeek Local. Open DeepSeek Local to "
-                                    "install it."), configured, self->system_url);
+                                    "is not installed for DeepSeek Local. Install it with "
+                                    "“deepseek-local --install-ollama”."),
+                                  configured, self->system_url);
         return g_strdup_printf (_("No Ollama server: nothing answers at %s, and Ollama is not "
-                                  "installed for DeepSeek Local. Open DeepSeek Local to "
-                                  "install it."), self->system_url);
+                                  "installed for DeepSeek Local. Install it with "
+                                  "“deepseek-local --install-ollama”."), self->system_url);
       }
     case DSL_OLLAMA_SERVICE_STATE_READY:
     default:

@@ -79,6 +79,14 @@ dsl_application_handle_local_options (GApplication *app,
   if (g_variant_dict_contains (options, "check-hardware"))
     return dsl_cli_check_hardware (g_variant_dict_contains (options, "json"));
 
+  if (g_variant_dict_contains (options, "install-ollama"))
+    {
+      g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+      g_autofree char *mirror = g_settings_get_string (settings, "ollama-download-url");
+
+      return dsl_cli_install_ollama (mirror[0] != '\0' ? mirror : NULL);
+    }
+
   if (g_variant_dict_contains (options, "server-status"))
     {
       g_autoptr(GSettings) settings = g_settings_new (APP_ID);
@@ -164,6 +172,8 @@ dsl_application_init (DslApplication *self)
       N_("Show what this computer has and which DeepSeek-R1 models run on it, then exit"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_("With --check-hardware: print the report as JSON"), NULL },
+    { "install-ollama", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Install or update Ollama for this user, without administrator rights, then exit"), NULL },
     { "server-status", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_("Show which Ollama server would be used and its state, then exit"), NULL },
     { NULL }

@@ -23,10 +23,11 @@
 
 #include "dsl-json.h"
 #include "dsl-ollama-installer.h"
+#include "dsl-sha256.h"
 
 /* Large enough that a fast link is not held back by one main-loop round trip per chunk, small
  * enough that hashing one chunk on the main thread takes well under a millisecond. */
-#define CHUNK_SIZE (256 * 1024)
+#define CHUNK_SIZE (1024 * 1024)
 /* The speed shown is averaged over this window, so that it does not jump with every chunk. */
 #define SPEED_WINDOW_US (3 * G_USEC_PER_SEC)
 #define PROGRESS_INTERVAL_US (100 * 1000)
@@ -948,7 +949,7 @@ typedef struct {
   char                *parent_dir;
   char                *partial_path;
   GFile               *partial_file;
-  GChecksum           *checksum;
+  DslSha256           *checksum;
   guint64              offset;        /* bytes in the partial file, all hashed */
   gboolean             from_disk;     /* the partial was left by an earlier run */
   gboolean             restarted;     /* a bad partial was thrown away once already */
@@ -975,7 +976,7 @@ install_data_free (InstallData *data)
   g_free (data->parent_dir);
   g_free (data->partial_path);
   g_clear_object (&data->partial_file);
-  g_clear_pointer (&data->checksum, g_checksum_free);
+  g_clear_pointer (&data->checksum, dsl_sha256_free);
   g_clear_object (&data->msg);
   g_clear_object (&data->in);
   g_clear_object (&data->out);
@@ -1236,7 +1237,7 @@ read_cb (GObject      *object,
     }
 
   /* Hashed as it arrives, so that the check at the end costs nothing. */
-  g_checksum_update (data->checksum, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  dsl_sha256_update (data->checksum, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
   data->attempt_bytes += g_bytes_get_size (bytes);
 
   if (data->writing)
@@ -1311,7 +1312,7 @@ open_output (GTask    *task,
 static void
 restart_from_zero (InstallData *data)
 {
-  g_checksum_reset (data->checksum);
+  dsl_sha256_reset (data->checksum);
   data->offset = 0;
   data->from_disk = FALSE;
   g_array_set_size (data->samples, 0);
@@ -1919,7 +1920,7 @@ static void
 verify (GTask *task)
 {
   InstallData *data = g_task_get_task_data (task);
-  const char *got = g_checksum_get_string (data->checksum);
+  const char *got = dsl_sha256_get_string (data->checksum);
 
   if (g_ascii_strcasecmp (got, data->release->sha256) == 0)
     {
@@ -1988,7 +1989,7 @@ typedef struct {
   char      *partial_path;
   guint64    size;
   guint64    offset;
-  GChecksum *checksum;
+  DslSha256 *checksum;
 } PrepareJob;
 
 static void
@@ -1996,7 +1997,7 @@ prepare_job_free (PrepareJob *job)
 {
   g_free (job->parent_dir);
   g_free (job->partial_path);
-  g_clear_pointer (&job->checksum, g_checksum_free);
+  g_clear_pointer (&job->checksum, dsl_sha256_free);
   g_free (job);
 }
 
@@ -2023,7 +2024,7 @@ prepare_thread (GTask        *task,
       return;
     }
 
-  job->checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  job->checksum = dsl_sha256_new ();
   if (stat (job->partial_path, &st) != 0 || st.st_size == 0)
     {
       g_task_return_boolean (task, TRUE);
@@ -2049,7 +2050,7 @@ prepare_thread (GTask        *task,
   while ((n = g_input_stream_read (G_INPUT_STREAM (in), buf, CHUNK_SIZE, cancellable,
                                    &error)) > 0)
     {
-      g_checksum_update (job->checksum, buf, n);
+      dsl_sha256_update (job->checksum, buf, n);
       job->offset += n;
     }
   if (n < 0)

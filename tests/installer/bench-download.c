@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "dsl-ollama-installer.h"
+#include "dsl-sha256.h"
 
 #define BODY_SIZE (1000 * 1000 * 1000)
 #define CHUNK (1024 * 1024)
@@ -169,9 +170,13 @@ run_curl (const char *curl)
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("bench-curl-XXXXXX", NULL);
+  g_autofree char *file = g_build_filename (dir, "download", NULL);
   gint64 start = g_get_monotonic_time ();
+  double mb_per_s;
 
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, curl, "-s", "-o", "/dev/null",
+  /* Like the installer, curl writes the body to a file on the same disk. */
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, curl, "-s", "-o", file,
                               url, NULL);
   if (process == NULL)
     g_error ("curl: %s", error->message);
@@ -181,7 +186,10 @@ run_curl (const char *curl)
   if (!g_subprocess_wait_check_finish (process, result, &error))
     g_error ("curl: %s", error->message);
 
-  return BODY_SIZE / 1e6 / ((g_get_monotonic_time () - start) / 1e6);
+  mb_per_s = BODY_SIZE / 1e6 / ((g_get_monotonic_time () - start) / 1e6);
+  g_unlink (file);
+  g_rmdir (dir);
+  return mb_per_s;
 }
 
 int
@@ -209,13 +217,13 @@ main (int   argc,
   g_mutex_unlock (&lock);
 
   {
-    /* The ceiling for any download that is hashed with GChecksum on this machine. */
-    g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+    /* The ceiling for a download that is hashed on the way, on this machine. */
+    g_autoptr(DslSha256) checksum = dsl_sha256_new ();
     gint64 start = g_get_monotonic_time ();
 
     for (guint i = 0; i < 256; i++)
-      g_checksum_update (checksum, g_bytes_get_data (pattern, NULL), CHUNK);
-    g_print ("GChecksum sha256 alone:                %.0f MB/s\n",
+      dsl_sha256_update (checksum, g_bytes_get_data (pattern, NULL), CHUNK);
+    g_print ("sha256 alone:                          %.0f MB/s\n",
              256.0 * CHUNK / 1e6 / ((g_get_monotonic_time () - start) / 1e6));
   }
 
@@ -231,7 +239,7 @@ main (int   argc,
   {
     double theirs = run_curl (curl);
 
-    g_print ("curl -o /dev/null:                     %.0f MB/s\n", theirs);
+    g_print ("curl -o FILE (same disk):              %.0f MB/s\n", theirs);
     g_print ("ratio installer/curl:                  %.2f (target >= 0.9)\n", ours / theirs);
   }
 

@@ -24,6 +24,18 @@
 #define QUICK_TIMEOUT_SECONDS 15
 /* An error body is a line of text; a larger one is not Ollama talking. */
 #define MAX_ERROR_BODY (64 * 1024)
+/* A pull whose connection drops tries again this many times in all, waiting retry-delay-ms,
+ * then twice, four and eight times that: Ollama resumes the partial blobs. */
+#define PULL_MAX_TRIES 5
+#define DEFAULT_RETRY_DELAY_MS 1000
+/* Between the model name and the server's text in the message of a pull's MODEL_NOT_FOUND. */
+#define PULL_NOT_FOUND_SEPARATOR ": pull model manifest"
+/* Progress goes to the caller at most this often, as a progress bar needs no more. */
+#define PULL_PROGRESS_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
+/* The speed is averaged over this long, so that it does not jump with every line... */
+#define PULL_SPEED_WINDOW_US (5 * G_TIME_SPAN_SECOND)
+/* ... and unknown until it spans at least this much. */
+#define PULL_SPEED_MIN_SPAN_US (500 * G_TIME_SPAN_MILLISECOND)
 
 struct _DslOllamaClient
 {
@@ -31,6 +43,7 @@ struct _DslOllamaClient
 
   SoupSession *session;
   char        *base_url;
+  guint        retry_delay_ms;
 };
 
 G_DEFINE_FINAL_TYPE (DslOllamaClient, dsl_ollama_client, G_TYPE_OBJECT)
@@ -39,9 +52,13 @@ G_DEFINE_QUARK (dsl-ollama-error-quark, dsl_ollama_error)
 
 G_DEFINE_BOXED_TYPE (DslChatMetrics, dsl_chat_metrics, dsl_chat_metrics_copy, dsl_chat_metrics_free)
 
+G_DEFINE_BOXED_TYPE (DslPullProgress, dsl_pull_progress, dsl_pull_progress_copy,
+                     dsl_pull_progress_free)
+
 enum {
   PROP_0,
   PROP_BASE_URL,
+  PROP_RETRY_DELAY_MS,
   N_PROPS
 };
 
@@ -80,6 +97,35 @@ dsl_chat_metrics_get_tokens_per_second (const DslChatMetrics *metrics)
     return 0;
 
   return (double) metrics->eval_count / (double) metrics->eval_duration * 1e9;
+}
+
+/**
+ * dsl_pull_progress_copy:
+ *
+ * Returns: (transfer full): a copy that owns its strings
+ */
+DslPullProgress *
+dsl_pull_progress_copy (const DslPullProgress *progress)
+{
+  DslPullProgress *copy;
+
+  g_return_val_if_fail (progress != NULL, NULL);
+
+  copy = g_memdup2 (progress, sizeof *progress);
+  copy->status = g_strdup (progress->status);
+  copy->step = g_strdup (progress->step);
+  return copy;
+}
+
+void
+dsl_pull_progress_free (DslPullProgress *progress)
+{
+  if (progress == NULL)
+    return;
+
+  g_free (progress->status);
+  g_free (progress->step);
+  g_free (progress);
 }
 
 /* Host parsing *********************************************************************************/
@@ -238,8 +284,23 @@ dsl_ollama_error_describe (const GError *error)
       return g_strdup (_("The Ollama server did not answer in time. It may be busy or starting; "
                          "try again in a moment."));
     case DSL_OLLAMA_ERROR_MODEL_NOT_FOUND:
-      return g_strdup (_("This model is not on the server. Download it first, or pick another "
-                         "model."));
+      {
+        /* A pull says "<model>: pull model manifest: …" (see error_from_pull_line): the name
+         * is not in the library, which is another thing than a model not downloaded yet. */
+        const char *manifest = strstr (error->message, PULL_NOT_FOUND_SEPARATOR);
+
+        if (manifest != NULL)
+          {
+            g_autofree char *model = g_strndup (error->message, manifest - error->message);
+
+            return g_strdup_printf (_("The model “%s” is not in the Ollama library. Check the "
+                                      "spelling of its name and tag, or pick another model."),
+                                    model);
+          }
+
+        return g_strdup (_("This model is not on the server. Download it first, or pick "
+                           "another model."));
+      }
     case DSL_OLLAMA_ERROR_BAD_REQUEST:
       return g_strdup_printf (_("The server refused the request: “%s”. Try another model, or "
                                 "update Ollama."), error->message);
@@ -261,6 +322,13 @@ dsl_ollama_error_describe (const GError *error)
     case DSL_OLLAMA_ERROR_DISCONNECTED:
       return g_strdup (_("The connection to the server was lost before the answer was "
                          "complete. Check that Ollama is still running, then try again."));
+    case DSL_OLLAMA_ERROR_SERVER_TOO_OLD:
+      return g_strdup (_("This model needs a newer version of Ollama. Update Ollama, then "
+                         "download the model again."));
+    case DSL_OLLAMA_ERROR_NO_SPACE:
+      return g_strdup (_("There is not enough disk space for this model. Free some disk space "
+                         "or pick a smaller model, then try again: the part already downloaded "
+                         "is kept."));
     default:
       return g_strdup (error->message);
     }
@@ -385,6 +453,10 @@ dsl_ollama_client_get_property (GObject    *object,
       g_value_set_string (value, self->base_url);
       break;
 
+    case PROP_RETRY_DELAY_MS:
+      g_value_set_uint (value, self->retry_delay_ms);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -402,6 +474,14 @@ dsl_ollama_client_set_property (GObject      *object,
     {
     case PROP_BASE_URL:
       dsl_ollama_client_set_base_url (self, g_value_get_string (value));
+      break;
+
+    case PROP_RETRY_DELAY_MS:
+      if (self->retry_delay_ms != g_value_get_uint (value))
+        {
+          self->retry_delay_ms = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
       break;
 
     default:
@@ -423,6 +503,16 @@ dsl_ollama_client_class_init (DslOllamaClientClass *klass)
     g_param_spec_string ("base-url", NULL, NULL, DSL_OLLAMA_DEFAULT_URL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * DslOllamaClient:retry-delay-ms:
+   *
+   * How long a pull whose connection dropped waits before its first retry; each further retry
+   * waits twice as long. Tests make it short.
+   */
+  properties[PROP_RETRY_DELAY_MS] =
+    g_param_spec_uint ("retry-delay-ms", NULL, NULL, 0, 60 * 1000, DEFAULT_RETRY_DELAY_MS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -438,6 +528,7 @@ dsl_ollama_client_init (DslOllamaClient *self)
                                                  "idle-timeout", 60,
                                                  NULL);
   self->base_url = g_strdup (DSL_OLLAMA_DEFAULT_URL);
+  self->retry_delay_ms = DEFAULT_RETRY_DELAY_MS;
 
   /* DSL_DEBUG_HTTP=1 logs every request's headers, =2 the bodies too, to find what went wrong
    * with a server. */
@@ -535,6 +626,7 @@ typedef struct {
   gulong        caller_handler;
   guint         timeout_id;
   gboolean      timed_out;
+  gboolean      want_json;       /* FALSE: the answer is a status only, and the task a boolean */
 } QuickData;
 
 static void
@@ -600,10 +692,10 @@ quick_sent_cb (GObject      *object,
       return;
     }
 
-  if (g_task_get_source_tag (task) == NULL)
+  if (!data->want_json)
     {
-      /* The caller wants no JSON (DELETE answers with an empty body). */
-      g_task_return_pointer (task, NULL, NULL);
+      /* DELETE answers 200 with an empty body. */
+      g_task_return_boolean (task, TRUE);
       return;
     }
 
@@ -629,6 +721,7 @@ quick_request (DslOllamaClient     *self,
                const char          *path,
                JsonNode            *body,
                gpointer             source_tag,
+               gboolean             want_json,
                GCancellable        *cancellable,
                GAsyncReadyCallback  callback,
                gpointer             user_data)
@@ -638,6 +731,7 @@ quick_request (DslOllamaClient     *self,
 
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, data, (GDestroyNotify) quick_data_free);
+  data->want_json = want_json;
 
   data->msg = new_message (self, method, path, body);
   if (data->msg == NULL)
@@ -673,7 +767,7 @@ dsl_ollama_client_get_version_async (DslOllamaClient     *self,
 {
   g_return_if_fail (DSL_IS_OLLAMA_CLIENT (self));
 
-  quick_request (self, "GET", "/api/version", NULL, dsl_ollama_client_get_version_async,
+  quick_request (self, "GET", "/api/version", NULL, dsl_ollama_client_get_version_async, TRUE,
                  cancellable, callback, user_data);
 }
 
@@ -720,7 +814,7 @@ dsl_ollama_client_list_models_async (DslOllamaClient     *self,
 {
   g_return_if_fail (DSL_IS_OLLAMA_CLIENT (self));
 
-  quick_request (self, "GET", "/api/tags", NULL, dsl_ollama_client_list_models_async,
+  quick_request (self, "GET", "/api/tags", NULL, dsl_ollama_client_list_models_async, TRUE,
                  cancellable, callback, user_data);
 }
 
@@ -802,7 +896,7 @@ dsl_ollama_client_show_async (DslOllamaClient     *self,
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
 
-  quick_request (self, "POST", "/api/show", body, dsl_ollama_client_show_async,
+  quick_request (self, "POST", "/api/show", body, dsl_ollama_client_show_async, TRUE,
                  cancellable, callback, user_data);
 }
 
@@ -1138,4 +1232,603 @@ dsl_ollama_client_chat_finish (DslOllamaClient  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Pull *****************************************************************************************/
+
+typedef struct {
+  gint64 total;
+  gint64 completed;
+} PullLayer;
+
+typedef struct {
+  gint64 time;       /* monotonic */
+  gint64 new_bytes;  /* downloaded by this pull until then */
+} SpeedSample;
+
+typedef struct {
+  char                *model;
+  JsonNode            *body;
+  DslPullProgressFunc  progress_func;
+  gpointer             progress_data;
+
+  SoupMessage         *msg;
+  DslNdjsonReader     *reader;
+  guint                failures;      /* dropped connections in a row, without new bytes between */
+  gboolean             streamed;      /* the server accepted the pull at least once */
+  gboolean             succeeded;     /* "success" was seen on this try */
+  gboolean             got_new_bytes; /* on this try */
+  GError              *error;         /* how this try ended, once the stream is closed */
+
+  /* Kept across tries, so that progress goes on where it was. */
+  GHashTable          *layers;        /* digest → PullLayer */
+  gint64               completed;
+  gint64               total;
+  gint64               new_bytes;
+  GArray              *samples;       /* SpeedSample, oldest first */
+  char                *status;
+  char                *emitted_status;
+  gint64               emitted_at;    /* monotonic, 0 = never */
+} PullData;
+
+static void
+pull_data_free (PullData *data)
+{
+  g_free (data->model);
+  g_clear_pointer (&data->body, json_node_unref);
+  g_clear_object (&data->reader);
+  g_clear_object (&data->msg);
+  g_clear_error (&data->error);
+  g_clear_pointer (&data->layers, g_hash_table_unref);
+  g_clear_pointer (&data->samples, g_array_unref);
+  g_free (data->status);
+  g_free (data->emitted_status);
+  g_free (data);
+}
+
+static const char *
+step_for_status (const char *status)
+{
+  if (g_str_equal (status, "pulling manifest"))
+    return _("Getting ready…");
+  if (g_str_has_prefix (status, "pulling "))
+    return _("Downloading the model…");
+  if (g_str_equal (status, "verifying sha256 digest"))
+    return _("Verifying download…");
+  if (g_str_equal (status, "writing manifest"))
+    return _("Writing manifest…");
+  /* Older servers say "removing any unused layers". */
+  if (g_str_has_prefix (status, "removing ") && g_str_has_suffix (status, "unused layers"))
+    return _("Removing unused layers…");
+  if (g_str_equal (status, "success"))
+    return _("Done");
+
+  /* A status from a newer server: its own words beat none. */
+  return status;
+}
+
+static double
+pull_speed (PullData *data,
+            gint64    now)
+{
+  SpeedSample *oldest;
+  gint64 span;
+
+  if (data->samples->len == 0)
+    return 0;
+
+  oldest = &g_array_index (data->samples, SpeedSample, 0);
+  span = now - oldest->time;
+  if (span < PULL_SPEED_MIN_SPAN_US)
+    return 0;
+
+  return (double) (data->new_bytes - oldest->new_bytes) * G_USEC_PER_SEC / (double) span;
+}
+
+static void
+pull_emit (PullData *data,
+           gint64    now)
+{
+  DslPullProgress progress = { 0 };
+  const char *status = data->status != NULL ? data->status : "";
+
+  progress.status = (char *) status;
+  progress.step = (char *) step_for_status (status);
+  progress.completed = data->completed;
+  progress.total = data->total;
+  progress.bytes_per_second = pull_speed (data, now);
+  if (data->succeeded)
+    progress.seconds_left = 0;
+  else if (progress.bytes_per_second > 0 && data->total >= data->completed)
+    progress.seconds_left = (gint64) ((double) (data->total - data->completed) /
+                                      progress.bytes_per_second + 0.999);
+  else
+    progress.seconds_left = -1;
+
+  g_free (data->emitted_status);
+  data->emitted_status = g_strdup (status);
+  data->emitted_at = now;
+
+  data->progress_func (&progress, data->progress_data);
+}
+
+/* Adds a progress line to the sums. Counts are per digest, so a repeated line, or a resumed
+ * layer saying again what is on disk, adds nothing; only growth counts as new bytes. */
+static void
+pull_account (PullData   *data,
+              JsonObject *line,
+              gint64      now)
+{
+  const char *status = dsl_json_get_string (line, "status", NULL);
+  const char *digest = dsl_json_get_string (line, "digest", NULL);
+
+  if (status != NULL)
+    {
+      g_free (data->status);
+      data->status = g_strdup (status);
+    }
+
+  if (digest != NULL)
+    {
+      gint64 total = MAX (dsl_json_get_int (line, "total", 0), 0);
+      gint64 completed = CLAMP (dsl_json_get_int (line, "completed", 0), 0, MAX (total, 0));
+      PullLayer *layer = g_hash_table_lookup (data->layers, digest);
+
+      if (layer == NULL)
+        {
+          /* Bytes a layer has when first seen were on disk before: not downloaded now. */
+          layer = g_new0 (PullLayer, 1);
+          layer->total = total;
+          layer->completed = completed;
+          g_hash_table_insert (data->layers, g_strdup (digest), layer);
+          data->total += total;
+          data->completed += completed;
+        }
+      else
+        {
+          data->total += total - layer->total;
+          layer->total = total;
+          /* A resumed layer may restart a little behind what was shown: never go backwards. */
+          if (completed > layer->completed)
+            {
+              data->completed += completed - layer->completed;
+              data->new_bytes += completed - layer->completed;
+              layer->completed = completed;
+              data->got_new_bytes = TRUE;
+            }
+        }
+    }
+
+  /* A sample for every line, so that a stall brings the speed down. Keep one sample older
+   * than the window, as its start. */
+  g_array_append_val (data->samples, ((SpeedSample) { now, data->new_bytes }));
+  while (data->samples->len > 1 &&
+         g_array_index (data->samples, SpeedSample, 1).time <= now - PULL_SPEED_WINDOW_US)
+    g_array_remove_index (data->samples, 0);
+}
+
+static GError *
+error_from_pull_line (const char *model,
+                      const char *text)
+{
+  /* With the name in front, for dsl_ollama_error_describe(). */
+  if (strstr (text, "file does not exist") != NULL)
+    {
+      if (g_str_has_prefix (text, &PULL_NOT_FOUND_SEPARATOR[2]))
+        return g_error_new (DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_MODEL_NOT_FOUND,
+                            "%s: %s", model, text);
+      return g_error_new (DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_MODEL_NOT_FOUND,
+                          "%s" PULL_NOT_FOUND_SEPARATOR ": %s", model, text);
+    }
+  if (strstr (text, "requires a newer version of Ollama") != NULL || strstr (text, "412") != NULL)
+    return g_error_new (DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_SERVER_TOO_OLD, "%s", text);
+  if (strstr (text, "no space left on device") != NULL)
+    return g_error_new (DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_NO_SPACE, "%s", text);
+
+  return g_error_new (DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_STREAM_FAILED, "%s", text);
+}
+
+/* Like g_task_return_error_if_cancelled(), but drops the connection first, not when the
+ * caller lets go of the result: the server stops downloading when its client is gone. */
+static gboolean
+pull_return_if_cancelled (GTask *task)
+{
+  PullData *data = g_task_get_task_data (task);
+
+  if (!g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    return FALSE;
+
+  g_clear_object (&data->reader);
+  g_clear_object (&data->msg);
+  return g_task_return_error_if_cancelled (task);
+}
+
+static void pull_try (GTask *task);
+static void pull_read_next (GTask *task);
+
+static gboolean
+pull_retry_cb (GCancellable *cancellable,
+               gpointer      user_data)
+{
+  GTask *task = user_data;
+
+  /* The source is ready at its time, or at once when cancelled. */
+  if (!pull_return_if_cancelled (task))
+    pull_try (g_object_ref (task));
+
+  return G_SOURCE_REMOVE;
+}
+
+/* A try is over, with @error or with success: returns, or tries again after a while. */
+static void
+pull_try_ended (GTask  *task_in,
+                GError *error_in)
+{
+  g_autoptr(GTask) task = task_in;
+  g_autoptr(GError) error = error_in;
+  PullData *data = g_task_get_task_data (task);
+  DslOllamaClient *self = g_task_get_source_object (task);
+
+  g_clear_object (&data->reader);
+  g_clear_object (&data->msg);
+
+  if (pull_return_if_cancelled (task))
+    return;
+
+  if (error == NULL)
+    {
+      pull_emit (data, g_get_monotonic_time ());
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  if (g_error_matches (error, DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_DISCONNECTED))
+    {
+      /* A try that brought new bytes starts the count again: a long download over a shaky
+       * network goes on as long as it moves. */
+      if (data->got_new_bytes)
+        data->failures = 0;
+      data->failures++;
+
+      if (data->failures < PULL_MAX_TRIES)
+        {
+          guint delay_ms = self->retry_delay_ms << (data->failures - 1);
+          GSource *source = g_cancellable_source_new (g_task_get_cancellable (task));
+
+          g_debug ("Pull of %s cut (%s); trying again in %u ms", data->model, error->message,
+                   delay_ms);
+          g_source_set_ready_time (source,
+                                   g_get_monotonic_time () + delay_ms * G_TIME_SPAN_MILLISECOND);
+          g_source_set_callback (source, G_SOURCE_FUNC (pull_retry_cb), g_object_ref (task),
+                                 g_object_unref);
+          g_source_attach (source, g_task_get_context (task));
+          g_source_unref (source);
+          return;
+        }
+    }
+
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
+static void
+pull_closed_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  PullData *data = g_task_get_task_data (task);
+
+  g_input_stream_close_finish (G_INPUT_STREAM (object), result, NULL);
+  pull_try_ended (task, g_steal_pointer (&data->error));
+}
+
+/* Ends this try, closing the body first (see chat_end); pull_try_ended decides what next. */
+static void
+pull_end (GTask  *task,
+          GError *error)
+{
+  PullData *data = g_task_get_task_data (task);
+
+  g_assert (data->error == NULL);
+  data->error = error;
+
+  g_input_stream_close_async (dsl_ndjson_reader_get_stream (data->reader), G_PRIORITY_DEFAULT,
+                              NULL, pull_closed_cb, task);
+}
+
+static void
+pull_line_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PullData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  const char *server_error;
+  JsonObject *line;
+  gint64 now;
+
+  node = dsl_ndjson_reader_read_finish (DSL_NDJSON_READER (object), result, &error);
+
+  if (error != NULL)
+    {
+      if (pull_return_if_cancelled (task))
+        return;
+
+      if (data->succeeded)
+        pull_end (g_steal_pointer (&task), NULL);  /* only the end of the body was lost */
+      else if (error->domain == DSL_NDJSON_ERROR && error->code != DSL_NDJSON_ERROR_TRUNCATED)
+        pull_end (g_steal_pointer (&task),
+                  g_error_new (DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_INVALID_RESPONSE,
+                               "%s", error->message));
+      else
+        pull_end (g_steal_pointer (&task),
+                  g_error_new (DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_DISCONNECTED,
+                               "%s", error->message));
+      return;
+    }
+
+  if (node == NULL)
+    {
+      /* libsoup 3.2 reports a connection closed between two chunks as a clean end. */
+      pull_end (g_steal_pointer (&task),
+                data->succeeded ? NULL
+                                : g_error_new (DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_DISCONNECTED,
+                                               "The pull ended before it succeeded"));
+      return;
+    }
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      pull_end (g_steal_pointer (&task),
+                g_error_new (DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_INVALID_RESPONSE,
+                             "A line of the pull is not a JSON object"));
+      return;
+    }
+
+  line = json_node_get_object (node);
+
+  if ((server_error = dsl_json_get_string (line, "error", NULL)) != NULL)
+    {
+      pull_end (g_steal_pointer (&task), error_from_pull_line (data->model, server_error));
+      return;
+    }
+
+  if (!data->succeeded)
+    {
+      now = g_get_monotonic_time ();
+      pull_account (data, line, now);
+      data->succeeded = g_strcmp0 (data->status, "success") == 0;
+
+      /* The final progress goes out once the stream is closed. */
+      if (!data->succeeded &&
+          (g_strcmp0 (data->status, data->emitted_status) != 0 ||
+           now - data->emitted_at >= PULL_PROGRESS_INTERVAL_US))
+        pull_emit (data, now);
+    }
+
+  if (pull_return_if_cancelled (task))
+    return;
+
+  pull_read_next (g_steal_pointer (&task));
+}
+
+static void
+pull_read_next (GTask *task)
+{
+  PullData *data = g_task_get_task_data (task);
+
+  dsl_ndjson_reader_read_async (data->reader, g_task_get_cancellable (task),
+                                pull_line_cb, task);
+}
+
+static void
+pull_error_body_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PullData *data = g_task_get_task_data (task);
+  g_autoptr(GBytes) body = NULL;
+
+  body = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, NULL);
+  if (pull_return_if_cancelled (task))
+    return;
+
+  g_task_return_error (task, error_from_status (data->msg, body));
+}
+
+static void
+pull_sent_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PullData *data = g_task_get_task_data (task);
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+
+  stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  if (stream == NULL)
+    {
+      if (pull_return_if_cancelled (task))
+        return;
+
+      /* After a cut, a server that restarts refuses for a moment: keep trying. The first try
+       * fails at once, since nothing was started there. */
+      if (data->streamed)
+        pull_try_ended (g_steal_pointer (&task),
+                        g_error_new (DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_DISCONNECTED,
+                                     "%s", error->message));
+      else
+        {
+          g_task_return_error (task, error_from_transport (error));
+        }
+      return;
+    }
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (data->msg)))
+    {
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      g_input_stream_read_bytes_async (stream, MAX_ERROR_BODY + 1, G_PRIORITY_DEFAULT,
+                                       cancellable, pull_error_body_cb, g_steal_pointer (&task));
+      return;
+    }
+
+  if (!content_type_is (data->msg, "application/x-ndjson") &&
+      !content_type_is (data->msg, "application/json"))
+    {
+      g_task_return_new_error (task, DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_NOT_OLLAMA,
+                               "The answer is not NDJSON but %s",
+                               soup_message_headers_get_content_type (
+                                 soup_message_get_response_headers (data->msg), NULL) ?: "untyped");
+      return;
+    }
+
+  data->streamed = TRUE;
+  data->reader = dsl_ndjson_reader_new (stream, 0);
+  pull_read_next (g_steal_pointer (&task));
+}
+
+/* One try: a new request each time, as the old connection is gone. */
+static void
+pull_try (GTask *task)
+{
+  DslOllamaClient *self = g_task_get_source_object (task);
+  PullData *data = g_task_get_task_data (task);
+
+  data->succeeded = FALSE;
+  data->got_new_bytes = FALSE;
+  data->msg = new_message (self, "POST", "/api/pull", data->body);
+  if (data->msg == NULL)
+    {
+      g_task_return_new_error (task, DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_UNREACHABLE,
+                               "“%s” is not a valid server address", self->base_url);
+      g_object_unref (task);
+      return;
+    }
+
+  soup_session_send_async (self->session, data->msg, G_PRIORITY_DEFAULT,
+                           g_task_get_cancellable (task), pull_sent_cb, task);
+}
+
+/**
+ * dsl_ollama_client_pull_async:
+ * @model: a model name such as "deepseek-r1:8b"
+ * @progress_func: (scope notified): called with the progress, on the caller's main context
+ * @progress_data: data for @progress_func; it must live until the callback ran
+ * @cancellable: cancelling it stops the download at once; the server keeps what it has, and
+ *   the next pull of @model resumes there
+ *
+ * Downloads a model (`POST /api/pull`). A connection that drops is opened again by itself, up
+ * to five times with growing waits, and the progress goes on from where it was. Errors: a
+ * name not in the library is %DSL_OLLAMA_ERROR_MODEL_NOT_FOUND, a model too new for the server
+ * %DSL_OLLAMA_ERROR_SERVER_TOO_OLD, a full disk %DSL_OLLAMA_ERROR_NO_SPACE, an invalid name
+ * %DSL_OLLAMA_ERROR_BAD_REQUEST, a connection that keeps dropping
+ * %DSL_OLLAMA_ERROR_DISCONNECTED.
+ */
+void
+dsl_ollama_client_pull_async (DslOllamaClient     *self,
+                              const char          *model,
+                              DslPullProgressFunc  progress_func,
+                              gpointer             progress_data,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  JsonObject *request;
+  PullData *data;
+
+  g_return_if_fail (DSL_IS_OLLAMA_CLIENT (self));
+  g_return_if_fail (model != NULL);
+  g_return_if_fail (progress_func != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, dsl_ollama_client_pull_async);
+
+  data = g_new0 (PullData, 1);
+  data->model = g_strdup (model);
+  data->progress_func = progress_func;
+  data->progress_data = progress_data;
+  data->layers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  data->samples = g_array_new (FALSE, FALSE, sizeof (SpeedSample));
+  g_task_set_task_data (task, data, (GDestroyNotify) pull_data_free);
+
+  request = json_object_new ();
+  json_object_set_string_member (request, "model", model);
+  json_object_set_boolean_member (request, "stream", TRUE);
+  data->body = json_node_init_object (json_node_alloc (), request);
+  json_object_unref (request);
+
+  pull_try (g_steal_pointer (&task));
+}
+
+/**
+ * dsl_ollama_client_pull_finish:
+ *
+ * Returns: %TRUE when the model is on the server
+ */
+gboolean
+dsl_ollama_client_pull_finish (DslOllamaClient  *self,
+                               GAsyncResult     *result,
+                               GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == dsl_ollama_client_pull_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Delete ***************************************************************************************/
+
+/**
+ * dsl_ollama_client_delete_async:
+ * @model: a model name such as "deepseek-r1:8b"
+ *
+ * Removes a model from the server (`DELETE /api/delete`). A model that is not there is
+ * %DSL_OLLAMA_ERROR_MODEL_NOT_FOUND.
+ */
+void
+dsl_ollama_client_delete_async (DslOllamaClient     *self,
+                                const char          *model,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+
+  g_return_if_fail (DSL_IS_OLLAMA_CLIENT (self));
+  g_return_if_fail (model != NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "model");
+  json_builder_add_string_value (builder, model);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  quick_request (self, "DELETE", "/api/delete", body, dsl_ollama_client_delete_async, FALSE,
+                 cancellable, callback, user_data);
+}
+
+/**
+ * dsl_ollama_client_delete_finish:
+ *
+ * Returns: %TRUE when the model was removed
+ */
+gboolean
+dsl_ollama_client_delete_finish (DslOllamaClient  *self,
+                                 GAsyncResult     *result,
+                                 GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == dsl_ollama_client_delete_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

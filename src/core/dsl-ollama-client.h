@@ -29,6 +29,8 @@ typedef enum {
   DSL_OLLAMA_ERROR_INVALID_RESPONSE,  /* Ollama-like, but a line was garbage or far too long */
   DSL_OLLAMA_ERROR_STREAM_FAILED,     /* an {"error":…} line in the middle of an answer */
   DSL_OLLAMA_ERROR_DISCONNECTED,      /* the connection was cut before the answer ended */
+  DSL_OLLAMA_ERROR_SERVER_TOO_OLD,    /* a pull: the model needs a newer Ollama */
+  DSL_OLLAMA_ERROR_NO_SPACE,          /* a pull: the server's disk is full */
 } DslOllamaErrorCode;
 
 typedef enum {
@@ -65,6 +67,33 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DslChatMetrics, dsl_chat_metrics_free)
 typedef void (*DslChatDeltaFunc) (const char *thinking,
                                   const char *content,
                                   gpointer    user_data);
+
+/* Where a pull stands. Byte counts are over all layers seen so far (the weights come first, so
+ * @total is nearly final once they start). */
+typedef struct {
+  char   *status;           /* the server's own status, e.g. "pulling e6a7edc1a4d7" */
+  char   *step;             /* the same, translated for a person, e.g. "Downloading the model…" */
+  gint64  completed;        /* bytes on disk, counting what an earlier pull left */
+  gint64  total;
+  double  bytes_per_second; /* new bytes only, over the last few seconds; 0 if unknown */
+  gint64  seconds_left;     /* -1 if unknown */
+} DslPullProgress;
+
+#define DSL_TYPE_PULL_PROGRESS (dsl_pull_progress_get_type ())
+GType            dsl_pull_progress_get_type (void) G_GNUC_CONST;
+DslPullProgress *dsl_pull_progress_copy     (const DslPullProgress *progress);
+void             dsl_pull_progress_free     (DslPullProgress       *progress);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DslPullProgress, dsl_pull_progress_free)
+
+/**
+ * DslPullProgressFunc:
+ * @progress: where the pull stands; valid during the call only (copy it to keep it)
+ *
+ * Called on the main context of the caller, at most about every 100 ms, and at once when the
+ * status changes.
+ */
+typedef void (*DslPullProgressFunc) (const DslPullProgress *progress,
+                                     gpointer               user_data);
 
 #define DSL_TYPE_OLLAMA_CLIENT (dsl_ollama_client_get_type ())
 
@@ -115,6 +144,26 @@ void             dsl_ollama_client_chat_async        (DslOllamaClient     *self,
                                                       GAsyncReadyCallback  callback,
                                                       gpointer             user_data);
 DslChatMetrics  *dsl_ollama_client_chat_finish       (DslOllamaClient     *self,
+                                                      GAsyncResult        *result,
+                                                      GError             **error);
+
+void             dsl_ollama_client_pull_async        (DslOllamaClient     *self,
+                                                      const char          *model,
+                                                      DslPullProgressFunc  progress_func,
+                                                      gpointer             progress_data,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+gboolean         dsl_ollama_client_pull_finish       (DslOllamaClient     *self,
+                                                      GAsyncResult        *result,
+                                                      GError             **error);
+
+void             dsl_ollama_client_delete_async      (DslOllamaClient     *self,
+                                                      const char          *model,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+gboolean         dsl_ollama_client_delete_finish     (DslOllamaClient     *self,
                                                       GAsyncResult        *result,
                                                       GError             **error);
 

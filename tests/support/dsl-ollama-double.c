@@ -48,6 +48,11 @@
 #define BUSY_ERROR_TEXT       "server busy, please try again.  maximum pending requests exceeded"
 #define BAD_REQUEST_TEXT      "invalid request"
 #define PULL_NOT_FOUND_TEXT   "pull model manifest: file does not exist"
+#define PULL_TOO_OLD_TEXT \
+  "pull model manifest: 412: \n\nThe model you are attempting to pull requires a newer version " \
+  "of Ollama.\n\nPlease download the latest version at:\n\n\thttps://ollama.com/download\n\n"
+#define PULL_NO_SPACE_FORMAT \
+  "write /usr/share/ollama/.ollama/models/blobs/sha256-%s-partial: no space left on device"
 #define HUGE_LINE_SIZE        (10 * 1024 * 1024)
 #define FAST_BATCH            32    /* chunks per main loop iteration when unpaced */
 #define HIGH_WATER            256   /* appended but unwritten chunks before waiting */
@@ -707,6 +712,18 @@ static const char * const fail_names[] = {
   "error_line", "disconnect", NULL
 };
 
+typedef enum {
+  PULL_FAIL_NONE,
+  PULL_FAIL_NOT_FOUND,
+  PULL_FAIL_TOO_OLD,
+  PULL_FAIL_NO_SPACE,
+  PULL_FAIL_DISCONNECT,
+} PullFailMode;
+
+static const char * const pull_fail_names[] = {
+  "none", "not_found", "too_old", "no_space", "disconnect", NULL
+};
+
 typedef struct
 {
   char         *version;
@@ -714,6 +731,9 @@ typedef struct
   GPtrArray    *models;                /* Model */
   GPtrArray    *pullable;              /* Model */
   double        pull_bytes_per_second;
+  PullFailMode  pull_fail;
+  double        pull_fail_at;          /* share of the weights on disk when a pull fails */
+  gint64        pull_fail_times;
 
   ThinkingForm  thinking_form;
   gboolean      thinking_form_set;
@@ -1010,6 +1030,9 @@ scenario_new (GDateTime *epoch)
   scenario->fail = FAIL_NONE;
   scenario->fail_after_tokens = 5;
   scenario->fail_times = -1;
+  scenario->pull_fail = PULL_FAIL_NONE;
+  scenario->pull_fail_at = 0.5;
+  scenario->pull_fail_times = -1;
 
   return scenario;
 }
@@ -1027,6 +1050,7 @@ scenario_new_from_json (const char  *json,
   JsonNode *chat_node;
   int form = scenario->thinking_form;
   int fail = scenario->fail;
+  int pull_fail = scenario->pull_fail;
 
   if (json == NULL || is_blank (json))
     return g_steal_pointer (&scenario);
@@ -1049,8 +1073,13 @@ scenario_new_from_json (const char  *json,
 
   if (!read_string (root, "version", &scenario->version, error) ||
       !read_int (root, "ready_delay_ms", 0, &scenario->ready_delay_ms, error) ||
-      !read_double (root, "pull_bytes_per_second", &scenario->pull_bytes_per_second, error))
+      !read_double (root, "pull_bytes_per_second", &scenario->pull_bytes_per_second, error) ||
+      !read_enum (root, "pull_fail", pull_fail_names, &pull_fail, NULL, error) ||
+      !read_double (root, "pull_fail_at", &scenario->pull_fail_at, error) ||
+      !read_int (root, "pull_fail_times", -1, &scenario->pull_fail_times, error))
     return NULL;
+  scenario->pull_fail = pull_fail;
+  scenario->pull_fail_at = CLAMP (scenario->pull_fail_at, 0.0, 1.0);
 
   if (!(models = models_from_json (root, "models", scenario->models, epoch, error)) ||
       !(pullable = models_from_json (root, "pullable", scenario->pullable, epoch, error)))
@@ -1114,6 +1143,7 @@ struct _DslOllamaDouble
   Scenario   *scenario;
   gint64      ready_at;           /* monotonic */
   gint64      chat_failures;
+  gint64      pull_failures;
   GHashTable *pull_partial;       /* normalized name → gint64* bytes already on disk */
 
   Model      *loaded;             /* what /api/ps shows */
@@ -1168,17 +1198,18 @@ typedef struct
 
 typedef struct
 {
-  char      *name;             /* as the client spelled it */
-  Model     *model;            /* NULL: not in the registry */
-  gboolean   installed;
-  gboolean   stream;
-  double     rate;
-  guint      layer;
-  gboolean   layer_started;
-  gint64     layer_start_bytes;
-  gint64     layer_start_time; /* monotonic */
-  gint64     sizes[5];
-  char      *digests[5];
+  char        *name;             /* as the client spelled it */
+  Model       *model;            /* NULL: not in the registry */
+  gboolean     installed;
+  gboolean     stream;
+  double       rate;
+  PullFailMode fail;             /* NONE unless this pull is one of the failing ones */
+  guint        layer;
+  gboolean     layer_started;
+  gint64       layer_start_bytes;
+  gint64       layer_start_time; /* monotonic */
+  gint64       sizes[5];
+  char        *digests[5];
 } PullState;
 
 struct _Exchange
@@ -2037,12 +2068,66 @@ pull_send_layer (Exchange *ex,
                                 pull->sizes[pull->layer], completed));
 }
 
+/* Cuts the connection once the lines already sent are on the wire: the client saw them. */
+static void
+pull_cut (Exchange *ex)
+{
+  if (ex->n_written < ex->n_appended)
+    {
+      ex_schedule (ex, MIN_TICK_MS, pull_cut);
+      return;
+    }
+
+  ex_close_connection (ex, FALSE);
+}
+
+/* Ends a pull that fails in the middle of the weights, once pull_fail_at of them is on disk
+ * (kept as partial, so that the next pull resumes). Returns whether it did. */
+static gboolean
+pull_fail_midway (Exchange *ex,
+                  gint64    completed)
+{
+  DslOllamaDouble *self = ex->self;
+  PullState *pull = ex->pull;
+  g_autofree char *key = normalize_name (pull->name);
+  g_autofree char *text = NULL;
+  gint64 fail_at = (gint64) (self->scenario->pull_fail_at * pull->sizes[0]);
+
+  if ((pull->fail != PULL_FAIL_NO_SPACE && pull->fail != PULL_FAIL_DISCONNECT) ||
+      completed < fail_at)
+    return FALSE;
+
+  g_hash_table_insert (self->pull_partial, g_strdup (key),
+                       g_memdup2 (&completed, sizeof completed));
+
+  if (pull->fail == PULL_FAIL_DISCONNECT)
+    {
+      /* As a crash or a dropped network would: the stream stops inside a chunk. */
+      pull_cut (ex);
+      return TRUE;
+    }
+
+  text = g_strdup_printf (PULL_NO_SPACE_FORMAT, pull->digests[0]);
+  if (pull->stream)
+    {
+      ex_send_line (ex, string_take (error_json (text)));
+      ex_end_stream (ex);
+    }
+  else
+    {
+      ex_respond_json (ex, SOUP_STATUS_INTERNAL_SERVER_ERROR, error_json (text));
+    }
+
+  return TRUE;
+}
+
 static void
 pull_pump (Exchange *ex)
 {
   DslOllamaDouble *self = ex->self;
   PullState *pull = ex->pull;
   g_autofree char *key = normalize_name (pull->name);
+  gint64 *partial = g_hash_table_lookup (self->pull_partial, key);
 
   /* The weights download over time; everything else is one line. */
   if (pull->layer == 0 && !pull->installed && pull->rate > 0)
@@ -2052,8 +2137,6 @@ pull_pump (Exchange *ex)
 
       if (!pull->layer_started)
         {
-          gint64 *partial = g_hash_table_lookup (self->pull_partial, key);
-
           pull->layer_started = TRUE;
           pull->layer_start_bytes = partial != NULL ? MIN (*partial, total) : 0;
           pull->layer_start_time = g_get_monotonic_time ();
@@ -2066,9 +2149,14 @@ pull_pump (Exchange *ex)
                   (gint64) (pull->rate * (g_get_monotonic_time () - pull->layer_start_time) /
                             G_USEC_PER_SEC);
       completed = MIN (completed, total);
+      if (pull->fail != PULL_FAIL_NONE)
+        completed = MIN (completed, MAX (pull->layer_start_bytes,
+                                         (gint64) (self->scenario->pull_fail_at * total)));
       g_hash_table_insert (self->pull_partial, g_strdup (key), g_memdup2 (&completed,
                                                                           sizeof completed));
       pull_send_layer (ex, completed);
+      if (pull_fail_midway (ex, completed))
+        return;
       if (completed < total)
         {
           ex_schedule (ex, PULL_TICK_MS, pull_pump);
@@ -2079,7 +2167,14 @@ pull_pump (Exchange *ex)
     }
   else if (pull->layer == 0 && !pull->installed)
     {
-      pull_send_layer (ex, 0);
+      /* Instant: what is already on disk, then (below) all of it. */
+      gint64 completed = partial != NULL ? MIN (*partial, pull->sizes[0]) : 0;
+
+      if (pull->fail != PULL_FAIL_NONE)
+        completed = MAX (completed, (gint64) (self->scenario->pull_fail_at * pull->sizes[0]));
+      pull_send_layer (ex, completed);
+      if (pull_fail_midway (ex, completed))
+        return;
     }
 
   for (; pull->layer < G_N_ELEMENTS (pull->sizes); pull->layer++)
@@ -2164,23 +2259,32 @@ handle_pull (Exchange *ex)
   if (installed != NULL || source != NULL)
     pull->model = model_ref (installed != NULL ? installed : source);
 
+  if (self->scenario->pull_fail != PULL_FAIL_NONE &&
+      (self->scenario->pull_fail_times < 0 ||
+       self->pull_failures < self->scenario->pull_fail_times))
+    {
+      pull->fail = self->scenario->pull_fail;
+      self->pull_failures++;
+    }
+
   if (pull->stream)
     {
       ex_begin_stream (ex);
       ex_send_line (ex, progress_line ("pulling manifest", NULL, 0, 0));
     }
 
-  if (pull->model == NULL)
+  if (pull->model == NULL || pull->fail == PULL_FAIL_NOT_FOUND || pull->fail == PULL_FAIL_TOO_OLD)
     {
+      const char *text = pull->fail == PULL_FAIL_TOO_OLD ? PULL_TOO_OLD_TEXT : PULL_NOT_FOUND_TEXT;
+
       if (pull->stream)
         {
-          ex_send_line (ex, string_take (error_json (PULL_NOT_FOUND_TEXT)));
+          ex_send_line (ex, string_take (error_json (text)));
           ex_end_stream (ex);
         }
       else
         {
-          ex_respond_json (ex, SOUP_STATUS_INTERNAL_SERVER_ERROR,
-                           error_json (PULL_NOT_FOUND_TEXT));
+          ex_respond_json (ex, SOUP_STATUS_INTERNAL_SERVER_ERROR, error_json (text));
         }
       return;
     }
@@ -3437,6 +3541,7 @@ dsl_ollama_double_set_scenario_json (DslOllamaDouble  *self,
   g_clear_pointer (&self->scenario, scenario_free);
   self->scenario = scenario;
   self->chat_failures = 0;
+  self->pull_failures = 0;
   g_hash_table_remove_all (self->pull_partial);
   unload_model (self);
 

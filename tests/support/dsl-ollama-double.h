@@ -28,7 +28,9 @@ G_BEGIN_DECLS
  *   capabilities, block_count, head_count, head_count_kv, embedding_length,
  *   context_length, size_vram, digest}; defaults from the deepseek-r1 table,
  *   ["deepseek-r1:8b"]), pullable (same form, ["deepseek-r1:1.5b"]),
- *   pull_bytes_per_second (0 = instant),
+ *   pull_bytes_per_second (0 = instant), pull_fail none|not_found|too_old|
+ *   no_space|disconnect, pull_fail_at (0.5: the share of the weights on disk
+ *   when no_space or disconnect strikes), pull_fail_times (-1 = all),
  *   chat: {thinking_form field|tags|mixed|none, reasoning, answer,
  *   reasoning_tokens, answer_tokens, paragraph_tokens (synthetic text: a blank
  *   line every N tokens), tokens_per_second, first_byte_delay_ms,
@@ -51,7 +53,12 @@ G_BEGIN_DECLS
  *   - loopback: a Host header that is not local gets 403;
  *   - chat failures spare loads (empty messages); server_error and html
  *     fail after first_byte_delay_ms, the other status failures at once; fail "disconnect" cuts the stream inside a chunk so a
- *     libsoup 3.2 client sees an error and not a clean end.
+ *     libsoup 3.2 client sees an error and not a clean end;
+ *   - a pull keeps what it downloaded when it fails or its client leaves, and
+ *     the next pull of that model resumes: its first weights line has the
+ *     bytes already on disk as `completed`; pull_fail "disconnect" cuts the
+ *     stream inside a chunk, like chat's; an installed model pulls without
+ *     downloading, so no_space and disconnect spare it.
  *
  * Recorded request: {"method", "path", "body" (parsed JSON or null), "host",
  * "finished", "client_disconnected" (the client left before the reply was

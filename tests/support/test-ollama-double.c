@@ -1201,6 +1201,48 @@ test_pull_resume (Fixture       *f,
   wait_finished (f, 2);
 }
 
+static void
+test_pull_fail (Fixture       *f,
+                gconstpointer  data)
+{
+  g_auto(Reply) too_old = { 0 };
+  g_auto(Reply) no_space = { 0 };
+  g_auto(Reply) fine = { 0 };
+  g_autoptr(JsonObject) last = NULL;
+  g_autoptr(JsonObject) weights = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (dsl_ollama_double_set_scenario_json (f->ollama,
+                                                      "{\"pull_fail\":\"too_old\","
+                                                      "\"pull_fail_times\":1}", &error));
+  g_assert_no_error (error);
+  fetch (f, "POST", "/api/pull", "{\"model\":\"deepseek-r1:1.5b\"}", &too_old);
+  g_assert_cmpuint (too_old.lines->len, ==, 2);
+  last = parse_object (too_old.lines->pdata[1]);
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (last, "error"),
+                                   "pull model manifest: 412: "));
+  g_clear_pointer (&last, json_object_unref);
+
+  /* Half the weights, then a full disk; the next pull resumes from there. */
+  g_assert_true (dsl_ollama_double_set_scenario_json (f->ollama,
+                                                      "{\"pull_fail\":\"no_space\","
+                                                      "\"pull_fail_times\":1}", &error));
+  g_assert_no_error (error);
+  fetch (f, "POST", "/api/pull", "{\"model\":\"deepseek-r1:1.5b\"}", &no_space);
+  g_assert_cmpuint (no_space.lines->len, ==, 3);
+  weights = parse_object (no_space.lines->pdata[1]);
+  g_assert_cmpint (json_object_get_int_member (weights, "completed"), ==, 1117322768 / 2);
+  last = parse_object (no_space.lines->pdata[2]);
+  g_assert_true (g_str_has_suffix (json_object_get_string_member (last, "error"),
+                                   "no space left on device"));
+  g_clear_pointer (&weights, json_object_unref);
+
+  fetch (f, "POST", "/api/pull", "{\"model\":\"deepseek-r1:1.5b\"}", &fine);
+  weights = parse_object (fine.lines->pdata[1]);
+  g_assert_cmpint (json_object_get_int_member (weights, "completed"), ==, 1117322768 / 2);
+  g_assert_cmpstr (fine.lines->pdata[fine.lines->len - 1], ==, "{\"status\":\"success\"}");
+}
+
 /* }}} */
 /* {{{ Control, lifecycle */
 
@@ -1492,6 +1534,7 @@ main (int   argc,
   ADD ("pull", "{\"pull_bytes_per_second\":2000000000}", test_pull);
   ADD ("pull/unknown", NULL, test_pull_unknown);
   ADD ("pull/resume", "{\"pull_bytes_per_second\":100000000}", test_pull_resume);
+  ADD ("pull/fail", NULL, test_pull_fail);
 
   ADD ("ready-delay", NULL, test_ready_delay);
   ADD ("ready-poll", "{\"ready_delay_ms\":1000}", test_ready_poll);

@@ -14,6 +14,7 @@
 
 #include "dsl-about.h"
 #include "dsl-cli.h"
+#include "dsl-ollama-service.h"
 #include "dsl-application.h"
 #include "dsl-preferences-window.h"
 #include "dsl-window.h"
@@ -22,7 +23,8 @@ struct _DslApplication
 {
   AdwApplication  parent_instance;
 
-  GSettings      *settings;
+  GSettings        *settings;
+  DslOllamaService *service;   /* the one server the app's windows use */
 };
 
 G_DEFINE_FINAL_TYPE (DslApplication, dsl_application, ADW_TYPE_APPLICATION)
@@ -49,6 +51,7 @@ dsl_application_dispose (GObject *object)
 {
   DslApplication *self = DSL_APPLICATION (object);
 
+  g_clear_object (&self->service);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (dsl_application_parent_class)->dispose (object);
@@ -110,6 +113,37 @@ dsl_application_startup (GApplication *app)
 }
 
 static void
+service_stopped_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  dsl_ollama_service_stop_finish (DSL_OLLAMA_SERVICE (object), result, NULL);
+  *done = TRUE;
+}
+
+static void
+dsl_application_shutdown (GApplication *app)
+{
+  DslApplication *self = DSL_APPLICATION (app);
+
+  /* Our own Ollama server ends with the app: SIGTERM, and SIGKILL if it does not go within a
+   * few seconds. The main loop has stopped; turn the context until the server is gone. */
+  if (self->service != NULL &&
+      dsl_ollama_service_get_kind (self->service) == DSL_OLLAMA_SERVER_KIND_MANAGED)
+    {
+      gboolean done = FALSE;
+
+      dsl_ollama_service_stop_async (self->service, NULL, service_stopped_cb, &done);
+      while (!done)
+        g_main_context_iteration (NULL, TRUE);
+    }
+
+  G_APPLICATION_CLASS (dsl_application_parent_class)->shutdown (app);
+}
+
+static void
 quit_activated (GSimpleAction *action,
                 GVariant      *parameter,
                 gpointer       user_data)
@@ -160,6 +194,7 @@ dsl_application_class_init (DslApplicationClass *klass)
   object_class->dispose = dsl_application_dispose;
   app_class->activate = dsl_application_activate;
   app_class->startup = dsl_application_startup;
+  app_class->shutdown = dsl_application_shutdown;
   app_class->handle_local_options = dsl_application_handle_local_options;
 }
 
@@ -196,6 +231,22 @@ dsl_application_new (void)
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
                        "resource-base-path", "/io/github/deepseeklocal/DeepSeekLocal",
                        NULL);
+}
+
+/**
+ * dsl_application_get_service:
+ *
+ * Returns: (transfer none): the service that finds (or runs) the Ollama server
+ */
+DslOllamaService *
+dsl_application_get_service (DslApplication *self)
+{
+  g_return_val_if_fail (DSL_IS_APPLICATION (self), NULL);
+
+  if (self->service == NULL)
+    self->service = dsl_ollama_service_new (NULL);
+
+  return self->service;
 }
 
 /**

@@ -18,5 +18,7 @@ G_DECLARE_FINAL_TYPE (DslApplication, dsl_application, DSL, APPLICATION, AdwAppl
 void            dsl_application_init_i18n    (void);
 DslApplication *dsl_application_new          (void);
 GSettings      *dsl_application_get_settings (DslApplication *self);
+struct _DslOllamaService;
+struct _DslOllamaService *dsl_application_get_service (DslApplication *self);
 
 G_END_DECLS

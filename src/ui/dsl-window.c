@@ -14,6 +14,7 @@
 #include "dsl-chat.h"
 #include "dsl-model-info.h"
 #include "dsl-ollama-client.h"
+#include "dsl-ollama-service.h"
 #include "dsl-window-private.h"
 
 /* The main window: finds the server, lists its models, and shows the chat. When there is no
@@ -29,6 +30,7 @@ struct _DslWindow
   GtkStack             *title_stack;
 
   GSettings            *settings;
+  DslOllamaService     *service;       /* finds the server: configured, system, or our own */
   DslOllamaClient      *client;
   GListModel           *models;
   DslChat              *chat;
@@ -199,20 +201,50 @@ models_listed_cb (GObject      *object,
 }
 
 static void
+service_found_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  DslOllamaService *service = DSL_OLLAMA_SERVICE (object);
+  DslWindow *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!dsl_ollama_service_find_finish (service, result, &error))
+    {
+      g_autofree char *status = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      /* The service's own words: which addresses it tried, and what to do. */
+      g_clear_object (&self->connect_cancellable);
+      status = dsl_ollama_service_format_status (service);
+      g_debug ("No server: %s", error->message);
+      show_problem (self, "network-offline-symbolic", _("No Ollama Server Found"), status);
+      return;
+    }
+
+  dsl_ollama_client_set_base_url (self->client, dsl_ollama_service_get_url (service));
+  dsl_ollama_client_list_models_async (self->client, self->connect_cancellable,
+                                       models_listed_cb, self);
+}
+
+static void
 dsl_window_connect (DslWindow *self)
 {
   g_autofree char *setting = g_settings_get_string (self->settings, "server-url");
-  g_autofree char *url = dsl_ollama_resolve_url (setting);
 
   g_cancellable_cancel (self->connect_cancellable);
   g_clear_object (&self->connect_cancellable);
   self->connect_cancellable = g_cancellable_new ();
 
-  dsl_ollama_client_set_base_url (self->client, url);
   gtk_stack_set_visible_child_name (self->stack, "connecting");
 
-  dsl_ollama_client_list_models_async (self->client, self->connect_cancellable,
-                                       models_listed_cb, self);
+  /* The address in the settings (or OLLAMA_HOST) if it answers, else the system's server, else
+   * our own install, started for the app. */
+  g_object_set (self->service, "configured-url", setting, NULL);
+  dsl_ollama_service_find_async (self->service, self->connect_cancellable, service_found_cb,
+                                 self);
 }
 
 static void
@@ -271,6 +303,13 @@ dsl_window_constructed (GObject *object)
 
   g_assert (self->settings != NULL);
 
+  {
+    GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+    self->service = app != NULL ? g_object_ref (dsl_application_get_service (DSL_APPLICATION (app)))
+                                : dsl_ollama_service_new (NULL);
+  }
+
   gtk_window_set_default_size (GTK_WINDOW (self),
                                g_settings_get_int (self->settings, "window-width"),
                                g_settings_get_int (self->settings, "window-height"));
@@ -298,6 +337,7 @@ dsl_window_dispose (GObject *object)
   g_clear_object (&self->chat);
   g_clear_object (&self->models);
   g_clear_object (&self->client);
+  g_clear_object (&self->service);
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->connect_cancellable);

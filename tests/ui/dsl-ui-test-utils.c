@@ -35,6 +35,14 @@ dsl_ui_test_init (int    *argc,
     }
   g_setenv ("HOME", home, TRUE);
 
+  /* The system's server is looked for at 127.0.0.1:11434: never in a test, where that fixed
+   * port could be a developer's real Ollama. */
+  {
+    g_autofree char *unused = dsl_test_unused_url ();
+
+    g_setenv ("DSL_SYSTEM_OLLAMA_URL", unused, TRUE);
+  }
+
   dsl_application_init_i18n ();
   g_test_init (argc, argv, NULL);
   gtk_init ();
@@ -77,6 +85,8 @@ dsl_ui_test_open_window (const char *ollama_url,
   gtk_window_present (GTK_WINDOW (window));
 
   dsl_test_assert_wait (g_strcmp0 (dsl_window_get_page (window), "connecting") != 0, 10000);
+  dsl_test_assert_wait (gtk_widget_get_mapped (GTK_WIDGET (window)) &&
+                        gtk_widget_get_width (GTK_WIDGET (window)) > 0, 10000);
   return window;
 }
 
@@ -113,13 +123,16 @@ dsl_ui_test_screenshot (GtkWidget  *widget,
   if (dir == NULL)
     return;
 
-  /* Let the frame clock draw what the last changes asked for. */
-  dsl_test_wait_ms (100);
+  /* Let the frame clock draw what the last changes asked for, and a page transition end. */
+  dsl_test_wait_ms (350);
 
   gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
   node = gtk_snapshot_to_node (snapshot);
   if (node == NULL)
-    return;
+    {
+      g_test_message ("Screenshot %s: nothing drawn yet", name);
+      return;
+    }
 
   texture = gsk_renderer_render_texture (renderer, node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));

@@ -79,6 +79,9 @@ def find_app():
     return None
 
 
+# Bring the accessibility bus and registry up before the app starts, so the app finds them.
+pyatspi.Registry.getDesktop(0)
+
 env = dict(os.environ, OLLAMA_HOST="127.0.0.1:0", DSL_DOUBLE_SCENARIO=SCENARIO)
 env.pop("GTK_A11Y", None)
 double = subprocess.Popen([DOUBLE, "serve"], env=env, stderr=subprocess.PIPE, text=True)
@@ -93,8 +96,10 @@ env["OLLAMA_HOST"] = "127.0.0.1:" + port
 app_process = subprocess.Popen([APP], env=env)
 
 try:
-    app = wait_for("the app", find_app)
+    app = wait_for("the app", find_app, timeout=40)
     check(app is not None, "the app is in the accessibility tree")
+    if app is None and app_process.poll() is not None:
+        print("the app exited with %d" % app_process.returncode)
     if app is None:
         sys.exit(1)
 

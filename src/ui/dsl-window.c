@@ -15,6 +15,7 @@
 #include "dsl-model-info.h"
 #include "dsl-ollama-client.h"
 #include "dsl-ollama-service.h"
+#include "dsl-server-log-window.h"
 #include "dsl-window-private.h"
 
 /* The main window: finds the server, lists its models, and shows the chat. When there is no
@@ -267,6 +268,27 @@ new_chat_activated (GtkWidget  *widget,
 }
 
 static void
+show_server_log_activated (GtkWidget  *widget,
+                           const char *action,
+                           GVariant   *parameter)
+{
+  DslWindow *self = DSL_WINDOW (widget);
+  DslServerLogWindow *log = dsl_server_log_window_new (self->service);
+
+  gtk_window_set_transient_for (GTK_WINDOW (log), GTK_WINDOW (self));
+  gtk_window_present (GTK_WINDOW (log));
+}
+
+/* The log is ours to show only when the server is our own. */
+static void
+service_kind_cb (DslWindow *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-server-log",
+                                 dsl_ollama_service_get_kind (self->service) ==
+                                 DSL_OLLAMA_SERVER_KIND_MANAGED);
+}
+
+static void
 reconnect_activated (GtkWidget  *widget,
                      const char *action,
                      GVariant   *parameter)
@@ -308,6 +330,9 @@ dsl_window_constructed (GObject *object)
 
     self->service = app != NULL ? g_object_ref (dsl_application_get_service (DSL_APPLICATION (app)))
                                 : dsl_ollama_service_new (NULL);
+    g_signal_connect_object (self->service, "notify::kind", G_CALLBACK (service_kind_cb), self,
+                             G_CONNECT_SWAPPED);
+    service_kind_cb (self);
   }
 
   gtk_window_set_default_size (GTK_WINDOW (self),
@@ -416,6 +441,8 @@ dsl_window_class_init (DslWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, new_chat_activated);
   gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-server-log", NULL,
+                                   show_server_log_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
                                        "win.new-chat", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.reconnect", NULL);

@@ -8,12 +8,14 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "dsl-about.h"
 #include "dsl-message-row.h"
 #include "dsl-model-info.h"
 #include "dsl-reasoning-section.h"
+#include "dsl-server-log-window.h"
 #include "dsl-stream-view.h"
 #include "dsl-test-utils.h"
 #include "dsl-ui-test-utils.h"
@@ -465,6 +467,49 @@ test_copy_answer (Fixture       *f,
   g_assert_cmpstr (pasted, ==, "First paragraph.\n\nSecond paragraph.");
 }
 
+/* No server anywhere, but our own install: the window starts it, chats with it, and shows its
+ * log from the menu. */
+static void
+test_managed_server_and_log (void)
+{
+  g_autofree char *bin = g_build_filename (g_get_user_data_dir (), "deepseek-local", "ollama",
+                                           "bin", NULL);
+  g_autofree char *exe = g_build_filename (bin, "ollama", NULL);
+  g_autofree char *unused = dsl_test_unused_url ();
+  g_autoptr(GSettings) settings = dsl_ui_test_settings ();
+  g_autoptr(GFile) source = g_file_new_for_path (DOUBLE_PATH);
+  g_autoptr(GFile) target = g_file_new_for_path (exe);
+  g_autoptr(GError) error = NULL;
+  GtkWindow *log = NULL;
+  DslWindow *window;
+
+  g_mkdir_with_parents (bin, 0755);
+  g_file_copy (source, target, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_chmod (exe, 0755);
+
+  g_settings_set_string (settings, "server-url", unused);
+  g_unsetenv ("OLLAMA_HOST");
+  window = dsl_window_new (NULL, settings);
+  gtk_window_present (GTK_WINDOW (window));
+  dsl_test_assert_wait (g_strcmp0 (dsl_window_get_page (window), "chat") == 0, 30000);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-server-log", NULL));
+  for (GList *l = gtk_window_list_toplevels (), *first = l; l != NULL || (g_list_free (first), FALSE);
+       l = l->next)
+    if (DSL_IS_SERVER_LOG_WINDOW (l->data))
+      log = l->data;
+  g_assert_nonnull (log);
+  {
+    g_autofree char *text = dsl_server_log_window_dup_text (DSL_SERVER_LOG_WINDOW (log));
+    g_assert_nonnull (strstr (text, "Listening on 127.0.0.1:"));
+  }
+  dsl_ui_test_screenshot (GTK_WIDGET (log), "server-log");
+  gtk_window_destroy (log);
+
+  dsl_ui_test_close_window (window);
+}
+
 /* `deepseek-local --version` says what it is. */
 static void
 test_version (void)
@@ -624,6 +669,7 @@ main (int   argc,
               "{" MODELS ",\"chat\":{\"answer\":\"First paragraph.\\n\\nSecond paragraph.\"}}",
               fixture_set_up, test_copy_answer, fixture_tear_down);
   g_test_add_func ("/dsl/window/no-server", test_no_server);
+  g_test_add_func ("/dsl/window/managed-server-and-log", test_managed_server_and_log);
   g_test_add_func ("/dsl/app/version", test_version);
   g_test_add_func ("/dsl/app/check-hardware", test_check_hardware);
   g_test_add_func ("/dsl/app/server-status", test_server_status);

@@ -508,6 +508,9 @@ test_managed_server_and_log (void)
   gtk_window_destroy (log);
 
   dsl_ui_test_close_window (window);
+
+  /* The install is this test's only: the next tests look for servers afresh. */
+  g_unlink (exe);
 }
 
 /* `deepseek-local --version` says what it is. */
@@ -602,7 +605,13 @@ test_server_status (void)
   g_assert_nonnull (strstr (out, url + strlen ("http://")));
   g_assert_nonnull (strstr (out, "0.12.3"));
 
-  /* Nothing anywhere: the system address of the tests is unused too. */
+  /* Nothing anywhere: the system address of the tests is unused too, and there is no install of
+   * our own in a fresh data folder. */
+  {
+    g_autofree char *empty_home = g_dir_make_tmp ("dsl-no-install-XXXXXX", NULL);
+
+    g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", empty_home, TRUE);
+  }
   g_subprocess_launcher_setenv (launcher, "OLLAMA_HOST", unused, TRUE);
   g_subprocess_launcher_setenv (launcher, "DSL_SYSTEM_OLLAMA_URL", unused, TRUE);
   app_none = g_subprocess_launcher_spawn (launcher, &error, DEEPSEEK_LOCAL_PATH, "--server-status",

@@ -14,8 +14,10 @@
 #include "dsl-chat.h"
 #include "dsl-model-info.h"
 #include "dsl-ollama-client.h"
+#include "dsl-models-window.h"
 #include "dsl-ollama-service.h"
 #include "dsl-server-log-window.h"
+#include "dsl-install-box.h"
 #include "dsl-window-private.h"
 
 /* The main window: finds the server, lists its models, and shows the chat. When there is no
@@ -26,6 +28,7 @@ struct _DslWindow
 
   GtkStack             *stack;
   AdwStatusPage        *problem_page;
+  DslInstallBox        *install_box;
   GtkDropDown          *model_dropdown;
   DslChatView          *chat_view;
   GtkStack             *title_stack;
@@ -64,6 +67,14 @@ show_problem (DslWindow  *self,
   gtk_stack_set_visible_child_name (self->stack, "problem");
   gtk_stack_set_visible_child_name (self->title_stack, "title");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", FALSE);
+}
+
+/* The models window needs a server that answered with its list, even an empty one. */
+static void
+set_server_ready (DslWindow *self,
+                  gboolean   ready)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-models", ready);
 }
 
 static void
@@ -176,6 +187,7 @@ models_listed_cb (GObject      *object,
                            "the command “ollama pull deepseek-r1:8b”, then try again."), url);
 
       show_problem (self, "folder-download-symbolic", _("No Models Yet"), text);
+      set_server_ready (self, TRUE);
       return;
     }
 
@@ -187,6 +199,7 @@ models_listed_cb (GObject      *object,
 
   gtk_stack_set_visible_child_name (self->title_stack, "model");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", TRUE);
+  set_server_ready (self, TRUE);
   {
     /* Translators: a tooltip; %s is the server's address */
     g_autofree char *tooltip = g_strdup_printf (_("Model on the server at %s"), url);
@@ -222,12 +235,27 @@ service_found_cb (GObject      *object,
       status = dsl_ollama_service_format_status (service);
       g_debug ("No server: %s", error->message);
       show_problem (self, "network-offline-symbolic", _("No Ollama Server Found"), status);
+
+      /* Nothing runs and nothing is installed: offer to install, right here. */
+      if (g_error_matches (error, DSL_SERVICE_ERROR, DSL_SERVICE_ERROR_NOT_INSTALLED))
+        {
+          g_autofree char *mirror = g_settings_get_string (self->settings, "ollama-download-url");
+
+          dsl_install_box_set_download_base_url (self->install_box, mirror);
+          gtk_widget_set_visible (GTK_WIDGET (self->install_box), TRUE);
+        }
       return;
     }
 
   dsl_ollama_client_set_base_url (self->client, dsl_ollama_service_get_url (service));
   dsl_ollama_client_list_models_async (self->client, self->connect_cancellable,
                                        models_listed_cb, self);
+}
+
+static void
+installed_cb (DslWindow *self)
+{
+  dsl_window_connect (self);
 }
 
 static void
@@ -240,6 +268,8 @@ dsl_window_connect (DslWindow *self)
   self->connect_cancellable = g_cancellable_new ();
 
   gtk_stack_set_visible_child_name (self->stack, "connecting");
+  gtk_widget_set_visible (GTK_WIDGET (self->install_box), FALSE);
+  set_server_ready (self, FALSE);
 
   /* The address in the settings (or OLLAMA_HOST) if it answers, else the system's server, else
    * our own install, started for the app. */
@@ -277,6 +307,32 @@ show_server_log_activated (GtkWidget  *widget,
 
   gtk_window_set_transient_for (GTK_WINDOW (log), GTK_WINDOW (self));
   gtk_window_present (GTK_WINDOW (log));
+}
+
+/* A model downloaded or deleted there: list the server's models again, keeping the chat. */
+static void
+models_changed_cb (DslWindow *self)
+{
+  g_cancellable_cancel (self->connect_cancellable);
+  g_clear_object (&self->connect_cancellable);
+  self->connect_cancellable = g_cancellable_new ();
+  dsl_ollama_client_list_models_async (self->client, self->connect_cancellable,
+                                       models_listed_cb, self);
+}
+
+static void
+show_models_activated (GtkWidget  *widget,
+                       const char *action,
+                       GVariant   *parameter)
+{
+  DslWindow *self = DSL_WINDOW (widget);
+  DslModelsWindow *models = dsl_models_window_new (self->client);
+
+  g_signal_connect_object (models, "changed", G_CALLBACK (models_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_set_transient_for (GTK_WINDOW (models), GTK_WINDOW (self));
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (models), TRUE);
+  gtk_window_present (GTK_WINDOW (models));
 }
 
 /* The log is ours to show only when the server is our own. */
@@ -428,12 +484,15 @@ dsl_window_class_init (DslWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (DSL_TYPE_CHAT_VIEW);
+  g_type_ensure (DSL_TYPE_INSTALL_BOX);
   g_type_ensure (DSL_TYPE_MODEL_INFO);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/deepseeklocal/DeepSeekLocal/ui/dsl-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DslWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, DslWindow, problem_page);
+  gtk_widget_class_bind_template_child (widget_class, DslWindow, install_box);
+  gtk_widget_class_bind_template_callback (widget_class, installed_cb);
   gtk_widget_class_bind_template_child (widget_class, DslWindow, model_dropdown);
   gtk_widget_class_bind_template_child (widget_class, DslWindow, chat_view);
   gtk_widget_class_bind_template_child (widget_class, DslWindow, title_stack);
@@ -441,6 +500,7 @@ dsl_window_class_init (DslWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, new_chat_activated);
   gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-models", NULL, show_models_activated);
   gtk_widget_class_install_action (widget_class, "win.show-server-log", NULL,
                                    show_server_log_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
@@ -503,6 +563,7 @@ dsl_window_init (DslWindow *self)
   self->cancellable = g_cancellable_new ();
   self->client = dsl_ollama_client_new (NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", FALSE);
+  set_server_ready (self, FALSE);
 }
 
 /**

@@ -14,6 +14,7 @@
 #include "dsl-about.h"
 #include "dsl-message-row.h"
 #include "dsl-model-info.h"
+#include "dsl-models-window.h"
 #include "dsl-reasoning-section.h"
 #include "dsl-server-log-window.h"
 #include "dsl-stream-view.h"
@@ -521,6 +522,141 @@ test_managed_server_and_log (void)
   g_unlink (exe);
 }
 
+static guint
+n_model_rows (DslModelsWindow *win)
+{
+  GtkListBox *list = dsl_models_window_get_model_list (win);
+  guint n = 0;
+
+  while (gtk_list_box_get_row_at_index (list, n) != NULL)
+    n++;
+  return n;
+}
+
+/* A row titled @name, in whatever order the server lists its models. */
+static gboolean
+shows_model (DslModelsWindow *win,
+             const char      *name)
+{
+  GtkListBox *list = dsl_models_window_get_model_list (win);
+  GtkListBoxRow *row;
+
+  for (int i = 0; (row = gtk_list_box_get_row_at_index (list, i)) != NULL; i++)
+    if (g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gpointer
+find_toplevel (GType type)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type) && gtk_widget_get_visible (l->data))
+      return l->data;
+  return NULL;
+}
+
+static void
+listed_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GListModel **models = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *models = dsl_ollama_client_list_models_finish (DSL_OLLAMA_CLIENT (object), result, &error);
+  g_assert_no_error (error);
+}
+
+/* What the double itself lists now, asked by a client of its own. */
+static gboolean
+double_lists (DslOllamaDouble *ollama,
+              const char      *name)
+{
+  g_autofree char *url = dsl_ollama_double_dup_url (ollama);
+  g_autoptr(DslOllamaClient) client = dsl_ollama_client_new (url);
+  g_autoptr(GListModel) models = NULL;
+
+  dsl_ollama_client_list_models_async (client, NULL, listed_cb, &models);
+  dsl_test_assert_wait (models != NULL, 10000);
+  for (guint i = 0; i < g_list_model_get_n_items (models); i++)
+    {
+      g_autoptr(DslModelInfo) info = g_list_model_get_item (models, i);
+
+      if (g_strcmp0 (dsl_model_info_get_name (info), name) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The Models window lists the server's models, downloads another with progress, and deletes
+ * one after asking. */
+static void
+test_models (Fixture       *f,
+             gconstpointer  data)
+{
+  DslModelsWindow *win;
+  AdwEntryRow *pull_row;
+  GtkWidget *delete_button;
+  AdwMessageDialog *dialog;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-models", NULL));
+  win = find_toplevel (DSL_TYPE_MODELS_WINDOW);
+  g_assert_nonnull (win);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (win)) == GTK_WINDOW (f->window));
+
+  dsl_test_assert_wait (gtk_widget_get_mapped (GTK_WIDGET (win)) &&
+                        gtk_widget_get_width (GTK_WIDGET (win)) > 0, 10000);
+  dsl_test_assert_wait (n_model_rows (win) == 2, 10000);
+  g_assert_true (shows_model (win, "deepseek-r1:8b"));
+  g_assert_true (shows_model (win, "deepseek-r1:14b"));
+  g_assert_null (dsl_models_window_get_error_text (win));
+
+  /* Download one more: it shows up in the list, and in the main window's. */
+  pull_row = dsl_models_window_get_pull_row (win);
+  gtk_editable_set_text (GTK_EDITABLE (pull_row), "deepseek-r1:1.5b");
+  g_signal_emit_by_name (pull_row, "apply");
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (pull_row)));
+  /* A 200 MB download at 50 MB/s: long enough to see it move. */
+  dsl_test_assert_wait (strstr (dsl_models_window_get_progress_text (win), " of ") != NULL,
+                        10000);
+  dsl_ui_test_screenshot (GTK_WIDGET (win), "models-pulling");
+  dsl_test_assert_wait (n_model_rows (win) == 3, 10000);
+  g_assert_true (shows_model (win, "deepseek-r1:1.5b"));
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (pull_row)));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (pull_row)), ==, "");
+  g_assert_true (double_lists (f->ollama, "deepseek-r1:1.5b"));
+  dsl_test_assert_wait (g_list_model_get_n_items (gtk_drop_down_get_model (
+                          dsl_window_get_model_dropdown (f->window))) == 3, 10000);
+  dsl_ui_test_screenshot (GTK_WIDGET (win), "models");
+
+  /* Delete one: nothing happens until the person says so. */
+  delete_button = dsl_models_window_get_delete_button (win, "deepseek-r1:8b");
+  g_assert_nonnull (delete_button);
+  g_signal_emit_by_name (delete_button, "clicked");
+  dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Delete “deepseek-r1:8b”?");
+  g_assert_cmpint (adw_message_dialog_get_response_appearance (dialog, "delete"), ==,
+                   ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_response (dialog, "delete");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  dsl_test_assert_wait (n_model_rows (win) == 2, 10000);
+  g_assert_false (shows_model (win, "deepseek-r1:8b"));
+  g_assert_false (double_lists (f->ollama, "deepseek-r1:8b"));
+  g_assert_true (double_lists (f->ollama, "deepseek-r1:1.5b"));
+  g_assert_null (dsl_models_window_get_error_text (win));
+  dsl_test_assert_wait (g_list_model_get_n_items (gtk_drop_down_get_model (
+                          dsl_window_get_model_dropdown (f->window))) == 2, 10000);
+
+  g_object_ref (win);
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_assert_finalize_object (win);
+}
+
 /* `deepseek-local --version` says what it is. */
 static void
 test_version (void)
@@ -685,6 +821,10 @@ main (int   argc,
   g_test_add ("/dsl/window/copy-answer", Fixture,
               "{" MODELS ",\"chat\":{\"answer\":\"First paragraph.\\n\\nSecond paragraph.\"}}",
               fixture_set_up, test_copy_answer, fixture_tear_down);
+  g_test_add ("/dsl/window/models", Fixture,
+              "{" MODELS ",\"pullable\":[{\"name\":\"deepseek-r1:1.5b\",\"size\":200000000}],"
+              "\"pull_bytes_per_second\":50000000}",
+              fixture_set_up, test_models, fixture_tear_down);
   g_test_add_func ("/dsl/window/no-server", test_no_server);
   g_test_add_func ("/dsl/window/managed-server-and-log", test_managed_server_and_log);
   g_test_add_func ("/dsl/app/version", test_version);

@@ -240,9 +240,21 @@ service_found_cb (GObject      *object,
       if (g_error_matches (error, DSL_SERVICE_ERROR, DSL_SERVICE_ERROR_NOT_INSTALLED))
         {
           g_autofree char *mirror = g_settings_get_string (self->settings, "ollama-download-url");
+          g_autofree char *setting = NULL;
+          g_autofree char *tried = NULL;
+          g_autofree char *text = NULL;
 
           dsl_install_box_set_download_base_url (self->install_box, mirror);
           gtk_widget_set_visible (GTK_WIDGET (self->install_box), TRUE);
+          setting = g_settings_get_string (self->settings, "server-url");
+          tried = dsl_ollama_resolve_url (setting);
+          /* Translators: %s is the server address that was tried */
+          text = g_strdup_printf (_("No Ollama server answers at %s, and Ollama is not "
+                                    "installed yet. DeepSeek Local can install it for you: for "
+                                    "this user only, without an administrator password. The "
+                                    "download is about 1.5 GB."), tried);
+
+          adw_status_page_set_description (self->problem_page, text);
         }
       return;
     }

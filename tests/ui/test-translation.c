@@ -211,7 +211,7 @@ main (int   argc,
 
   allowed = g_regex_new ("https?://\\S+|\\bollama\\.com\\b|[a-z0-9.-]+:[a-z0-9._-]+|“[^”]*”|\"[^\"]*\"|"
                          "DeepSeek(-R1)?|Ollama|OLLAMA_HOST|\\bR1\\b|\\bAI\\b|\\bMIT\\b|"
-                         "\\bGPL\\b|GNU|\\bShift\\b|\\bEnter\\b|\\bCtrl\\b|\\bEsc\\b|\\bF5\\b",
+                         "\\bGPL\\b|GNU|\\b[kMGT]i?B\\b|\\bShift\\b|\\bEnter\\b|\\bCtrl\\b|\\bEsc\\b|\\bF5\\b",
                          0, 0, NULL);
   english = g_regex_new ("[A-Za-z]{2,}", 0, 0, NULL);
 

@@ -206,6 +206,8 @@ main (int   argc,
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   g_unsetenv ("DSL_SCREENSHOT_DIR");
   dsl_ui_test_init (&argc, &argv);
+  /* The window as people have it, animations and all. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", TRUE, NULL);
 
   small = run_once (1000);
   large = run_once (20000);

@@ -48,6 +48,9 @@ dsl_ui_test_init (int    *argc,
   gtk_init ();
   adw_init ();
 
+  /* Page transitions off: a screenshot shows the page the test reached, not a crossfade. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
   /* What DslApplication does from its resource base path. */
   gtk_css_provider_load_from_resource (css, "/io/github/deepseeklocal/DeepSeekLocal/style.css");
   gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
@@ -98,6 +101,21 @@ dsl_ui_test_close_window (DslWindow *window)
   g_assert_finalize_object (window);
 }
 
+static gboolean
+transition_running (GtkWidget *widget)
+{
+  if (GTK_IS_STACK (widget) && gtk_stack_get_transition_running (GTK_STACK (widget)))
+    return TRUE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (transition_running (child))
+      return TRUE;
+
+  return FALSE;
+}
+
 /**
  * dsl_ui_test_screenshot:
  * @name: a file name without extension
@@ -123,8 +141,10 @@ dsl_ui_test_screenshot (GtkWidget  *widget,
   if (dir == NULL)
     return;
 
-  /* Let the frame clock draw what the last changes asked for, and a page transition end. */
-  dsl_test_wait_ms (350);
+  /* Let the frame clock draw what the last changes asked for, and page transitions end (slow
+   * with software rendering). */
+  dsl_test_wait_ms (100);
+  dsl_test_assert_wait (!transition_running (widget), 5000);
 
   gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
   node = gtk_snapshot_to_node (snapshot);

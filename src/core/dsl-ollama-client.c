@@ -44,6 +44,7 @@ struct _DslOllamaClient
   SoupSession *session;
   char        *base_url;
   guint        retry_delay_ms;
+  guint        context_length;  /* num_ctx for chats; 0 = the server's default */
 };
 
 G_DEFINE_FINAL_TYPE (DslOllamaClient, dsl_ollama_client, G_TYPE_OBJECT)
@@ -560,6 +561,29 @@ dsl_ollama_client_get_base_url (DslOllamaClient *self)
   g_return_val_if_fail (DSL_IS_OLLAMA_CLIENT (self), NULL);
 
   return self->base_url;
+}
+
+/**
+ * dsl_ollama_client_set_context_length:
+ * @context_length: tokens the model keeps in mind (`options.num_ctx`); 0 for the server's default
+ *
+ * Applies to chats started from now on.
+ */
+void
+dsl_ollama_client_set_context_length (DslOllamaClient *self,
+                                      guint            context_length)
+{
+  g_return_if_fail (DSL_IS_OLLAMA_CLIENT (self));
+
+  self->context_length = context_length;
+}
+
+guint
+dsl_ollama_client_get_context_length (DslOllamaClient *self)
+{
+  g_return_val_if_fail (DSL_IS_OLLAMA_CLIENT (self), 0);
+
+  return self->context_length;
 }
 
 /**
@@ -1204,6 +1228,13 @@ dsl_ollama_client_chat_async (DslOllamaClient     *self,
   json_object_set_boolean_member (request, "stream", TRUE);
   if (think != DSL_OLLAMA_THINK_DEFAULT)
     json_object_set_boolean_member (request, "think", think == DSL_OLLAMA_THINK_ON);
+  if (self->context_length > 0)
+    {
+      JsonObject *options = json_object_new ();
+
+      json_object_set_int_member (options, "num_ctx", self->context_length);
+      json_object_set_object_member (request, "options", options);
+    }
   body = json_node_init_object (json_node_alloc (), request);
   json_object_unref (request);
 

@@ -106,6 +106,9 @@ char            *dsl_ollama_resolve_url              (const char          *setti
 
 DslOllamaClient *dsl_ollama_client_new               (const char          *base_url);
 const char      *dsl_ollama_client_get_base_url      (DslOllamaClient     *self);
+void             dsl_ollama_client_set_context_length (DslOllamaClient   *self,
+                                                       guint              context_length);
+guint            dsl_ollama_client_get_context_length (DslOllamaClient   *self);
 void             dsl_ollama_client_set_base_url      (DslOllamaClient     *self,
                                                       const char          *base_url);
 

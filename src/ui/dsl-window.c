@@ -17,18 +17,18 @@
 #include "dsl-models-window.h"
 #include "dsl-ollama-service.h"
 #include "dsl-server-log-window.h"
-#include "dsl-install-box.h"
+#include "dsl-setup-wizard.h"
 #include "dsl-window-private.h"
 
-/* The main window: finds the server, lists its models, and shows the chat. When there is no
- * server or no model it says so, and how to get one, instead of an empty chat. */
+/* The main window: finds the server, lists its models, and shows the chat. On first start, and
+ * whenever there is no server or no model, it shows the setup wizard instead of an empty chat. */
 struct _DslWindow
 {
   AdwApplicationWindow  parent_instance;
 
   GtkStack             *stack;
-  AdwStatusPage        *problem_page;
-  DslInstallBox        *install_box;
+  GtkSpinner           *connecting_spinner;
+  DslSetupWizard       *setup_wizard;
   GtkDropDown          *model_dropdown;
   DslChatView          *chat_view;
   GtkStack             *title_stack;
@@ -41,6 +41,7 @@ struct _DslWindow
   GCancellable         *cancellable;   /* cancelled when the window closes */
   GCancellable         *connect_cancellable;
   gboolean              choosing_model;
+  char                 *first_question;  /* from the wizard: asked once the chat is there */
 };
 
 G_DEFINE_FINAL_TYPE (DslWindow, dsl_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -55,18 +56,22 @@ static GParamSpec *properties[N_PROPS];
 
 static void dsl_window_connect (DslWindow *self);
 
+/* page: "welcome" for the whole way, "ollama" when there is no server, "model" when it has no
+ * model. */
 static void
-show_problem (DslWindow  *self,
-              const char *icon,
-              const char *title,
-              const char *description)
+show_setup (DslWindow  *self,
+            const char *page)
 {
-  adw_status_page_set_icon_name (self->problem_page, icon);
-  adw_status_page_set_title (self->problem_page, title);
-  adw_status_page_set_description (self->problem_page, description);
-  gtk_stack_set_visible_child_name (self->stack, "problem");
+  gboolean was_chatting = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "chat") == 0;
+
+  g_cancellable_cancel (self->connect_cancellable);
+  g_clear_object (&self->connect_cancellable);
+  dsl_setup_wizard_start (self->setup_wizard, page,
+                          was_chatting && g_settings_get_boolean (self->settings, "setup-complete"));
+  gtk_stack_set_visible_child_name (self->stack, "setup");
   gtk_stack_set_visible_child_name (self->title_stack, "title");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-models", FALSE);
 }
 
 /* The models window needs a server that answered with its list, even an empty one. */
@@ -158,36 +163,14 @@ models_listed_cb (GObject      *object,
 
   if (models == NULL)
     {
-      g_autofree char *what = dsl_ollama_error_describe (error);
-      g_autofree char *text = NULL;
-
       g_debug ("Listing models at %s failed: %s", url, error->message);
-      /* Translators: %s is a server address, then a sentence that says what went wrong */
-      text = g_strdup_printf (_("DeepSeek Local needs an Ollama server to run the model. None "
-                                "answered at %s.\n\n%s"), url, what);
-      if (g_error_matches (error, DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_UNREACHABLE))
-        {
-          g_autofree char *with_help =
-            g_strconcat (text, "\n\n",
-                         _("Not installed yet? Get Ollama from ollama.com, start it, and press "
-                           "Try Again."), NULL);
-
-          g_free (text);
-          text = g_steal_pointer (&with_help);
-        }
-      show_problem (self, "network-offline-symbolic", _("No Ollama Server Found"), text);
+      show_setup (self, "ollama");
       return;
     }
 
   if (g_list_model_get_n_items (models) == 0)
     {
-      g_autofree char *text =
-        /* Translators: %s is a server address; keep the command as it is */
-        g_strdup_printf (_("The Ollama server at %s has no models yet. Download DeepSeek-R1 with "
-                           "the command “ollama pull deepseek-r1:8b”, then try again."), url);
-
-      show_problem (self, "folder-download-symbolic", _("No Models Yet"), text);
-      set_server_ready (self, TRUE);
+      show_setup (self, "model");
       return;
     }
 
@@ -212,6 +195,24 @@ models_listed_cb (GObject      *object,
     new_chat (self);
   else
     model_selected_cb (self);
+
+  /* The wizard's suggested first question. */
+  if (self->first_question != NULL)
+    {
+      g_autofree char *question = g_steal_pointer (&self->first_question);
+
+      dsl_chat_send (self->chat, question);
+    }
+}
+
+static gboolean
+connect_again_cb (gpointer user_data)
+{
+  DslWindow *self = user_data;
+
+  if (!g_cancellable_is_cancelled (self->cancellable))
+    dsl_window_connect (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -225,37 +226,21 @@ service_found_cb (GObject      *object,
 
   if (!dsl_ollama_service_find_finish (service, result, &error))
     {
-      g_autofree char *status = NULL;
-
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
 
-      /* The service's own words: which addresses it tried, and what to do. */
       g_clear_object (&self->connect_cancellable);
-      status = dsl_ollama_service_format_status (service);
-      g_debug ("No server: %s", error->message);
-      show_problem (self, "network-offline-symbolic", _("No Ollama Server Found"), status);
-
-      /* Nothing runs and nothing is installed: offer to install, right here. */
-      if (g_error_matches (error, DSL_SERVICE_ERROR, DSL_SERVICE_ERROR_NOT_INSTALLED))
+      if (g_error_matches (error, DSL_SERVICE_ERROR, DSL_SERVICE_ERROR_BUSY))
         {
-          g_autofree char *mirror = g_settings_get_string (self->settings, "ollama-download-url");
-          g_autofree char *setting = NULL;
-          g_autofree char *tried = NULL;
-          g_autofree char *text = NULL;
-
-          dsl_install_box_set_download_base_url (self->install_box, mirror);
-          gtk_widget_set_visible (GTK_WIDGET (self->install_box), TRUE);
-          setting = g_settings_get_string (self->settings, "server-url");
-          tried = dsl_ollama_resolve_url (setting);
-          /* Translators: %s is the server address that was tried */
-          text = g_strdup_printf (_("No Ollama server answers at %s, and Ollama is not "
-                                    "installed yet. DeepSeek Local can install it for you: for "
-                                    "this user only, without an administrator password. The "
-                                    "download is about 1.5 GB."), tried);
-
-          adw_status_page_set_description (self->problem_page, text);
+          /* The wizard's search, just cancelled, is still winding down: ask again. */
+          g_timeout_add_full (G_PRIORITY_DEFAULT, 100, connect_again_cb, g_object_ref (self),
+                              g_object_unref);
+          return;
         }
+
+      /* The wizard's Ollama page says which addresses were tried, and offers to install. */
+      g_debug ("No server: %s", error->message);
+      show_setup (self, "ollama");
       return;
     }
 
@@ -264,10 +249,39 @@ service_found_cb (GObject      *object,
                                        models_listed_cb, self);
 }
 
+/* A spinner on a hidden page still animates in GTK 4.8, redrawing the window for nothing: it
+ * spins only while it is shown. */
 static void
-installed_cb (DslWindow *self)
+page_changed_cb (DslWindow *self)
 {
+  gtk_spinner_set_spinning (self->connecting_spinner,
+                            g_strcmp0 (gtk_stack_get_visible_child_name (self->stack),
+                                       "connecting") == 0);
+}
+
+static void
+setup_finished_cb (DslWindow  *self,
+                   const char *model,
+                   const char *question)
+{
+  g_free (self->first_question);
+  self->first_question = g_strdup (question);
+  dsl_setup_wizard_stop (self->setup_wizard);
   dsl_window_connect (self);
+}
+
+static void
+setup_cancelled_cb (DslWindow *self)
+{
+  dsl_setup_wizard_stop (self->setup_wizard);
+  dsl_window_connect (self);
+}
+
+static void
+context_length_changed_cb (DslWindow *self)
+{
+  dsl_ollama_client_set_context_length (self->client,
+                                        g_settings_get_uint (self->settings, "context-length"));
 }
 
 static void
@@ -279,8 +293,14 @@ dsl_window_connect (DslWindow *self)
   g_clear_object (&self->connect_cancellable);
   self->connect_cancellable = g_cancellable_new ();
 
+  /* First start: the whole way, from the welcome page. */
+  if (!g_settings_get_boolean (self->settings, "setup-complete"))
+    {
+      show_setup (self, "welcome");
+      return;
+    }
+
   gtk_stack_set_visible_child_name (self->stack, "connecting");
-  gtk_widget_set_visible (GTK_WIDGET (self->install_box), FALSE);
   set_server_ready (self, FALSE);
 
   /* The address in the settings (or OLLAMA_HOST) if it answers, else the system's server, else
@@ -357,6 +377,14 @@ service_kind_cb (DslWindow *self)
 }
 
 static void
+set_up_activated (GtkWidget  *widget,
+                  const char *action,
+                  GVariant   *parameter)
+{
+  show_setup (DSL_WINDOW (widget), "welcome");
+}
+
+static void
 reconnect_activated (GtkWidget  *widget,
                      const char *action,
                      GVariant   *parameter)
@@ -411,6 +439,10 @@ dsl_window_constructed (GObject *object)
 
   g_signal_connect_object (self->settings, "changed::server-url",
                            G_CALLBACK (server_url_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::context-length",
+                           G_CALLBACK (context_length_changed_cb), self, G_CONNECT_SWAPPED);
+  context_length_changed_cb (self);
+  dsl_setup_wizard_set_context (self->setup_wizard, self->settings, self->service);
 
   dsl_window_connect (self);
 }
@@ -434,6 +466,7 @@ dsl_window_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->connect_cancellable);
+  g_clear_pointer (&self->first_question, g_free);
 
   G_OBJECT_CLASS (dsl_window_parent_class)->dispose (object);
 }
@@ -496,15 +529,17 @@ dsl_window_class_init (DslWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (DSL_TYPE_CHAT_VIEW);
-  g_type_ensure (DSL_TYPE_INSTALL_BOX);
+  g_type_ensure (DSL_TYPE_SETUP_WIZARD);
   g_type_ensure (DSL_TYPE_MODEL_INFO);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/deepseeklocal/DeepSeekLocal/ui/dsl-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DslWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, DslWindow, problem_page);
-  gtk_widget_class_bind_template_child (widget_class, DslWindow, install_box);
-  gtk_widget_class_bind_template_callback (widget_class, installed_cb);
+  gtk_widget_class_bind_template_child (widget_class, DslWindow, setup_wizard);
+  gtk_widget_class_bind_template_child (widget_class, DslWindow, connecting_spinner);
+  gtk_widget_class_bind_template_callback (widget_class, page_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, setup_finished_cb);
+  gtk_widget_class_bind_template_callback (widget_class, setup_cancelled_cb);
   gtk_widget_class_bind_template_child (widget_class, DslWindow, model_dropdown);
   gtk_widget_class_bind_template_child (widget_class, DslWindow, chat_view);
   gtk_widget_class_bind_template_child (widget_class, DslWindow, title_stack);
@@ -512,6 +547,7 @@ dsl_window_class_init (DslWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, new_chat_activated);
   gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-up", NULL, set_up_activated);
   gtk_widget_class_install_action (widget_class, "win.show-models", NULL, show_models_activated);
   gtk_widget_class_install_action (widget_class, "win.show-server-log", NULL,
                                    show_server_log_activated);
@@ -568,6 +604,7 @@ dsl_window_init (DslWindow *self)
   g_autoptr(GtkListItemFactory) list_factory = model_label_factory (FALSE);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  page_changed_cb (self);
 
   gtk_drop_down_set_factory (self->model_dropdown, button_factory);
   gtk_drop_down_set_list_factory (self->model_dropdown, list_factory);
@@ -606,7 +643,7 @@ dsl_window_get_chat_view (DslWindow *self)
 /**
  * dsl_window_get_page:
  *
- * Returns: what the window shows: "connecting", "problem" or "chat"
+ * Returns: what the window shows: "connecting", "setup" or "chat"
  */
 const char *
 dsl_window_get_page (DslWindow *self)
@@ -616,20 +653,12 @@ dsl_window_get_page (DslWindow *self)
   return gtk_stack_get_visible_child_name (self->stack);
 }
 
-const char *
-dsl_window_get_status_title (DslWindow *self)
+DslSetupWizard *
+dsl_window_get_setup_wizard (DslWindow *self)
 {
   g_return_val_if_fail (DSL_IS_WINDOW (self), NULL);
 
-  return adw_status_page_get_title (self->problem_page);
-}
-
-const char *
-dsl_window_get_status_text (DslWindow *self)
-{
-  g_return_val_if_fail (DSL_IS_WINDOW (self), NULL);
-
-  return adw_status_page_get_description (self->problem_page);
+  return self->setup_wizard;
 }
 
 GtkDropDown *

@@ -20,6 +20,23 @@ wake_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+keep_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * dsl_test_add_deadline:
+ *
+ * Returns: the id of a timeout that wakes the main loop every @timeout_ms + 1 ms; remove it
+ */
+guint
+dsl_test_add_deadline (guint timeout_ms)
+{
+  return g_timeout_add (timeout_ms + 1, keep_cb, NULL);
+}
+
 /**
  * dsl_test_wait_ms:
  *

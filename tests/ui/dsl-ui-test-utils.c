@@ -62,12 +62,25 @@ dsl_ui_test_init (int    *argc,
 /**
  * dsl_ui_test_settings:
  *
- * Returns: (transfer full): the app's settings, in memory (GSETTINGS_BACKEND=memory)
+ * Returns: (transfer full): the app's settings, in memory (GSETTINGS_BACKEND=memory), at their
+ *   defaults except that setup is complete
  */
 GSettings *
 dsl_ui_test_settings (void)
 {
-  return g_settings_new (APP_ID);
+  GSettings *settings = g_settings_new (APP_ID);
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_auto(GStrv) keys = NULL;
+
+  /* The memory backend lives as long as the process: each test starts from the defaults. */
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  keys = g_settings_schema_list_keys (schema);
+  for (guint i = 0; keys[i] != NULL; i++)
+    g_settings_reset (settings, keys[i]);
+
+  /* Most tests are about the chat: setup was done. The wizard's tests set it back. */
+  g_settings_set_boolean (settings, "setup-complete", TRUE);
+  return settings;
 }
 
 /**
@@ -129,7 +142,6 @@ dsl_ui_test_screenshot (GtkWidget  *widget,
 {
   const char *dir = g_getenv ("DSL_SCREENSHOT_DIR");
   g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *file = NULL;
@@ -146,8 +158,17 @@ dsl_ui_test_screenshot (GtkWidget  *widget,
   dsl_test_wait_ms (100);
   dsl_test_assert_wait (!transition_running (widget), 5000);
 
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_to_node (snapshot);
+  /* A page with many rows can take a few frames before the paintable has drawn it. */
+  for (int tries = 0; tries < 30; tries++)
+    {
+      g_autoptr(GtkSnapshot) attempt = gtk_snapshot_new ();
+
+      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (attempt), width, height);
+      node = gtk_snapshot_to_node (attempt);
+      if (node != NULL)
+        break;
+      dsl_test_wait_ms (100);
+    }
   if (node == NULL)
     {
       g_test_message ("Screenshot %s: nothing drawn yet", name);
@@ -213,4 +234,55 @@ dsl_ui_test_find_expander (GtkWidget *root)
     }
 
   return NULL;
+}
+
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *label)
+{
+  if (GTK_IS_BUTTON (root) && gtk_widget_is_drawable (root) &&
+      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
+    return root;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_button (c, label);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/**
+ * dsl_ui_test_click_label:
+ * @label: the button's label as written, with its mnemonic underscore
+ *
+ * Clicks the button with @label that is on screen under @root, as a person would; fails the
+ * test when there is none or it cannot be clicked.
+ */
+void
+dsl_ui_test_click_label (GtkWidget  *root,
+                         const char *label)
+{
+  GtkWidget *button = NULL;
+
+  dsl_test_assert_wait ((button = find_button (root, label)) != NULL &&
+                        gtk_widget_is_sensitive (button), 10000);
+  g_signal_emit_by_name (button, "clicked");
+}
+
+/**
+ * dsl_ui_test_click:
+ *
+ * Clicks @button once it is on screen and sensitive; fails the test if it does not get there.
+ */
+void
+dsl_ui_test_click (GtkButton *button)
+{
+  /* As a person would: wait for it to be there and clickable. */
+  dsl_test_assert_wait (gtk_widget_is_drawable (GTK_WIDGET (button)) &&
+                        gtk_widget_is_sensitive (GTK_WIDGET (button)), 10000);
+  g_signal_emit_by_name (button, "clicked");
 }

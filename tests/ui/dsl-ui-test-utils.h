@@ -25,5 +25,8 @@ void        dsl_ui_test_send            (DslWindow  *window,
                                          const char *text);
 GtkWidget  *dsl_ui_test_last_row        (DslWindow  *window);
 GtkWidget  *dsl_ui_test_find_expander   (GtkWidget  *root);
+void        dsl_ui_test_click_label     (GtkWidget  *root,
+                                         const char *label);
+void        dsl_ui_test_click           (GtkButton  *button);
 
 G_END_DECLS

@@ -6,11 +6,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Starts the Ollama double and the real app in this D-Bus session, finds the app in the
-# accessibility tree, checks that every control a person uses has a name, then writes a question
-# into the message box and presses Send the way assistive technology does, and reads the answer
-# and the folded reasoning back from the tree.
+# accessibility tree, goes through the setup wizard by its named buttons (a model already on the
+# server is picked by its radio button), checks that every control a person uses has a name,
+# then writes a question into the message box and presses Send the way assistive technology
+# does, and reads the answer and the folded reasoning back from the tree.
 #
-# Usage: test-a11y.py DEEPSEEK_LOCAL DSL_OLLAMA_DOUBLE
+# Usage: test-a11y.py DEEPSEEK_LOCAL DSL_OLLAMA_DOUBLE MACHINES_DIR
 
 import os
 import re
@@ -20,9 +21,9 @@ import time
 
 import pyatspi
 
-APP, DOUBLE = sys.argv[1], sys.argv[2]
+APP, DOUBLE, MACHINES = sys.argv[1], sys.argv[2], sys.argv[3]
 ANSWER = "Three is smaller than five."
-SCENARIO = ('{"models":[{"name":"deepseek-r1:8b"}],"chat":{"thinking_form":"field",'
+SCENARIO = ('{"models":[{"name":"deepseek-r1:14b"}],"chat":{"thinking_form":"field",'
             '"reasoning":"The user asks about 3 and 5.","answer":"%s"}}' % ANSWER)
 
 failures = []
@@ -70,6 +71,26 @@ def wait_for(what, func, timeout=20):
     return None
 
 
+def press(app, name, role="push button"):
+    """Activates the control called name once it is there and sensitive, as a screen reader
+    user would."""
+    def ready():
+        node = find(app, role, name)
+        if node is not None and node.getState().contains(pyatspi.STATE_SENSITIVE):
+            return node
+        return None
+
+    node = wait_for(name, ready)
+    check(node is not None, "a %s named “%s” can be used" % (role, name))
+    if node is None:
+        print("  there are: %r" % [(n.getRoleName(), n.name) for n in walk(app)
+                                   if "8B" in (n.name or "") or n.getRoleName() in
+                                   ("push button", "radio button", "check box")])
+    if node is not None:
+        node.queryAction().doAction(0)
+    return node is not None
+
+
 def find_app():
     desktop = pyatspi.Registry.getDesktop(0)
     for i in range(desktop.childCount):
@@ -82,7 +103,11 @@ def find_app():
 # Bring the accessibility bus and registry up before the app starts, so the app finds them.
 pyatspi.Registry.getDesktop(0)
 
-env = dict(os.environ, OLLAMA_HOST="127.0.0.1:0", DSL_DOUBLE_SCENARIO=SCENARIO)
+# A desktop with an RTX 3060 (tests/hardware/machines), so that the wizard's choice is the same
+# on every machine.
+machine = os.path.join(MACHINES, "desktop-rtx3060")
+env = dict(os.environ, OLLAMA_HOST="127.0.0.1:0", DSL_DOUBLE_SCENARIO=SCENARIO,
+           DSL_SYSROOT=machine, PATH=os.path.join(machine, "bin") + ":/usr/bin:/bin")
 env.pop("GTK_A11Y", None)
 double = subprocess.Popen([DOUBLE, "serve"], env=env, stderr=subprocess.PIPE, text=True)
 port = None
@@ -102,6 +127,21 @@ try:
         print("the app exited with %d" % app_process.returncode)
     if app is None:
         sys.exit(1)
+
+    # First start: the setup wizard. Ollama answers and has deepseek-r1:14b already.
+    press(app, "Get Started")
+    press(app, "Continue")
+    press(app, "Use This Server")
+    # The recommended model for this machine is there already, and chosen. (GTK 4.8 gives a
+    # grouped check button the role of a check box, and no action to click it by.)
+    chosen = wait_for("14b chosen", lambda: (find(app, "check box", "DeepSeek-R1-14B") or None)
+                      and find(app, "check box", "DeepSeek-R1-14B").getState()
+                      .contains(pyatspi.STATE_CHECKED), 10)
+    check(bool(chosen), "DeepSeek-R1-14B, recommended and downloaded, is chosen")
+    downloaded = wait_for("the Downloaded mark", lambda: find(app, "label", "Downloaded"))
+    check(downloaded is not None, "the model already there is marked “Downloaded”")
+    press(app, "Continue")
+    press(app, "Start Chatting")
 
     message = wait_for("the message box", lambda: find(app, "text", "Message"))
     check(message is not None, "the message box is named “Message”")

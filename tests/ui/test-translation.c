@@ -170,7 +170,9 @@ test_no_server (void)
   g_autoptr(GSettings) settings = dsl_ui_test_settings ();
   DslWindow *window = dsl_ui_test_open_window (unused, settings);
 
-  g_assert_cmpstr (dsl_window_get_page (window), ==, "problem");
+  g_assert_cmpstr (dsl_window_get_page (window), ==, "setup");
+  dsl_test_assert_wait (gtk_widget_get_visible (dsl_setup_wizard_get_install_box (
+                          dsl_window_get_setup_wizard (window))), 10000);
   assert_all_chinese (GTK_WIDGET (window), "the no-server page");
   dsl_ui_test_screenshot (GTK_WIDGET (window), "no-server-zh_CN");
 

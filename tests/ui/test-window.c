@@ -202,31 +202,42 @@ test_error_then_retry (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (dsl_chat_get_messages (chat)), ==, 3);
 }
 
-/* No server: the window says so plainly, and Try Again finds one once it is there. */
+/* No server: the wizard's Ollama page says which address was tried and offers to install;
+ * Search Again finds the server once it is there. */
 static void
 test_no_server (void)
 {
   g_autofree char *unused = dsl_test_unused_url ();
   g_autoptr(GSettings) settings = dsl_ui_test_settings ();
   DslWindow *window = dsl_ui_test_open_window (unused, settings);
+  DslSetupWizard *wizard = dsl_window_get_setup_wizard (window);
   g_autoptr(DslOllamaDouble) ollama = NULL;
   g_autofree char *url = NULL;
+  g_autofree char *text = NULL;
 
-  g_assert_cmpstr (dsl_window_get_page (window), ==, "problem");
-  g_assert_cmpstr (dsl_window_get_status_title (window), ==, _("No Ollama Server Found"));
-  g_assert_nonnull (strstr (dsl_window_get_status_text (window), unused));
+  g_assert_cmpstr (dsl_window_get_page (window), ==, "setup");
+  g_assert_cmpstr (dsl_setup_wizard_get_page (wizard), ==, "ollama");
+  dsl_test_assert_wait (gtk_widget_get_visible (dsl_setup_wizard_get_install_box (wizard)), 10000);
+  text = dsl_setup_wizard_dup_ollama_text (wizard);
+  g_assert_nonnull (strstr (text, _("Ollama is not on this computer yet")));
+  g_assert_true (gtk_widget_get_visible (dsl_setup_wizard_get_install_box (wizard)));
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (dsl_setup_wizard_get_next_button (wizard))));
   dsl_ui_test_screenshot (GTK_WIDGET (window), "no-server");
 
   ollama = dsl_test_start_double ("{" MODELS "}");
   url = dsl_ollama_double_dup_url (ollama);
   g_setenv ("OLLAMA_HOST", url, TRUE);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.reconnect", NULL));
-  dsl_test_assert_wait (g_strcmp0 (dsl_window_get_page (window), "chat") == 0, 10000);
+  dsl_ui_test_click_label (GTK_WIDGET (wizard), _("_Search Again"));
+  dsl_test_assert_wait (dsl_setup_wizard_get_server_ready (wizard), 10000);
+  g_free (text);
+  text = dsl_setup_wizard_dup_ollama_text (wizard);
+  g_assert_nonnull (strstr (text, url));
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (dsl_setup_wizard_get_next_button (wizard))));
 
   dsl_ui_test_close_window (window);
 }
 
-/* A server without models says how to get one. */
+/* A server without models: the wizard opens on the model page. */
 static void
 test_no_models (void)
 {
@@ -234,10 +245,14 @@ test_no_models (void)
   g_autofree char *url = dsl_ollama_double_dup_url (ollama);
   g_autoptr(GSettings) settings = dsl_ui_test_settings ();
   DslWindow *window = dsl_ui_test_open_window (url, settings);
+  DslSetupWizard *wizard = dsl_window_get_setup_wizard (window);
 
-  g_assert_cmpstr (dsl_window_get_page (window), ==, "problem");
-  g_assert_cmpstr (dsl_window_get_status_title (window), ==, _("No Models Yet"));
-  g_assert_nonnull (strstr (dsl_window_get_status_text (window), "ollama pull deepseek-r1:8b"));
+  g_assert_cmpstr (dsl_window_get_page (window), ==, "setup");
+  dsl_test_assert_wait (dsl_setup_wizard_get_server_ready (wizard), 10000);
+  g_assert_cmpstr (dsl_setup_wizard_get_page (wizard), ==, "model");
+  dsl_test_assert_wait (dsl_setup_wizard_get_chosen_model (wizard) != NULL, 10000);
+  g_assert_cmpstr (gtk_button_get_label (dsl_setup_wizard_get_next_button (wizard)), ==,
+                   _("_Download"));
 
   dsl_ui_test_close_window (window);
 }

@@ -25,9 +25,15 @@
 #include "dsl-ollama-installer.h"
 #include "dsl-sha256.h"
 
-/* Large enough that a fast link is not held back by one main-loop round trip per chunk, small
- * enough that hashing one chunk on the main thread takes well under a millisecond. */
+/* For hashing a partial left by an earlier run, in a thread. */
 #define CHUNK_SIZE (1024 * 1024)
+/* One read from the connection. Large enough that a fast link is not held back by one
+ * main-loop round trip per read, small enough that the chunk is still in the processor's cache
+ * when the writer hashes and writes it. */
+#define READ_SIZE (256 * 1024)
+/* Chunks read but not yet written and hashed: reading pauses there until the writer catches up
+ * (a slow disk), which caps the memory at this many reads. */
+#define MAX_QUEUED 8
 /* The speed shown is averaged over this window, so that it does not jump with every chunk. */
 #define SPEED_WINDOW_US (3 * G_USEC_PER_SEC)
 #define PROGRESS_INTERVAL_US (100 * 1000)
@@ -943,6 +949,8 @@ typedef struct {
   guint64 bytes;
 } Sample;
 
+typedef struct _Writer Writer;
+
 typedef struct {
   DslInstallComponent  component;
   DslOllamaRelease    *release;
@@ -956,12 +964,15 @@ typedef struct {
 
   SoupMessage         *msg;
   GInputStream        *in;
-  GOutputStream       *out;
-  GBytes              *queued;        /* read while the previous chunk was being written */
+  GOutputStream       *out;           /* the writer's alone while it runs */
+  Writer              *writer;        /* set while the writer thread runs */
+  guint8              *read_buf;      /* the buffer of the read in flight */
+  guint                queued;        /* chunks given to the writer and not yet reported */
   gboolean             reading;
-  gboolean             writing;
+  gboolean             stopping;      /* stop_mark is on its way to the writer */
   gboolean             eof;
   GError              *read_error;
+  GError              *write_error;
   guint                failures;
   guint64              attempt_bytes;
 
@@ -980,8 +991,9 @@ install_data_free (InstallData *data)
   g_clear_object (&data->msg);
   g_clear_object (&data->in);
   g_clear_object (&data->out);
-  g_clear_pointer (&data->queued, g_bytes_unref);
+  g_free (data->read_buf);
   g_clear_error (&data->read_error);
+  g_clear_error (&data->write_error);
   g_clear_pointer (&data->samples, g_array_unref);
   g_free (data);
 }
@@ -1025,7 +1037,8 @@ static void verify (GTask *task);
 static void
 drop_transfer (InstallData *data)
 {
-  g_clear_pointer (&data->queued, g_bytes_unref);
+  /* Only once the writer is done with the file and the checksum. */
+  g_warn_if_fail (data->writer == NULL);
   g_clear_object (&data->in);
   g_clear_object (&data->msg);
   data->reading = FALSE;
@@ -1116,18 +1129,292 @@ retry (GTask  *task,
   g_source_attach (timeout, g_main_context_get_thread_default ());
 }
 
-static void read_next (GTask *task);
-static void write_chunk (GTask  *task,
-                         GBytes *bytes);
+/* The writer: a thread that writes the chunks read on the main thread to the partial file and
+ * hashes them, in order. Writing through GIO's async API would hand every chunk to a thread
+ * anyway, and hashing on the main thread would hold up the next read; this way the main loop
+ * only reads, and a disk or a processor that is slower than the link simply pauses the reading
+ * when MAX_QUEUED chunks wait. The main thread does not touch the output stream or the
+ * checksum while the writer runs. */
+struct _Writer
+{
+  gatomicrefcount  ref;
+  GAsyncQueue     *queue;         /* GBytes to write, then stop_mark */
+  GAsyncQueue     *spare;         /* buffers written, for the next reads */
+  GMainContext    *context;
+  GOutputStream   *out;           /* until done */
+  DslSha256       *checksum;      /* the install's, until done */
+  GCancellable    *cancellable;
+  GTask           *task;          /* the install, for the main thread; not a reference:
+                                   * writer_done_cb holds one, and clears this */
 
-/* Called whenever a read or a write ends: decides what comes next once both are idle. */
+  GMutex           lock;          /* for the rest */
+  guint64          written;       /* written and hashed since the last report */
+  guint            chunks;        /* chunks done since the last report */
+  GError          *error;
+  gboolean         report_pending;
+};
+
+/* Pushed after the last chunk: GAsyncQueue cannot carry NULL. */
+static char stop_mark;
+
+static Writer *
+writer_ref (Writer *writer)
+{
+  g_atomic_ref_count_inc (&writer->ref);
+  return writer;
+}
+
+static void
+writer_unref (Writer *writer)
+{
+  gpointer item;
+
+  if (!g_atomic_ref_count_dec (&writer->ref))
+    return;
+
+  while ((item = g_async_queue_try_pop (writer->queue)) != NULL)
+    if (item != &stop_mark)
+      g_bytes_unref (item);
+  g_async_queue_unref (writer->queue);
+  g_async_queue_unref (writer->spare);
+  g_main_context_unref (writer->context);
+  g_clear_object (&writer->out);
+  g_clear_object (&writer->cancellable);
+  g_clear_error (&writer->error);
+  g_mutex_clear (&writer->lock);
+  g_free (writer);
+}
+
+static void transfer_step (GTask *task);
+
+/* Takes what the writer did since the last time, on the main thread. */
+static void
+writer_collect (Writer *writer)
+{
+  InstallData *data = g_task_get_task_data (writer->task);
+  GError *error;
+  guint64 written;
+  guint chunks;
+
+  g_mutex_lock (&writer->lock);
+  written = writer->written;
+  chunks = writer->chunks;
+  error = g_steal_pointer (&writer->error);
+  writer->written = 0;
+  writer->chunks = 0;
+  writer->report_pending = FALSE;
+  g_mutex_unlock (&writer->lock);
+
+  data->offset += written;
+  data->queued -= chunks;
+  if (error != NULL && data->write_error == NULL)
+    data->write_error = error;
+  else
+    g_clear_error (&error);
+
+  if (written > 0)
+    emit_progress (writer->task, FALSE);
+}
+
+static gboolean
+writer_report_cb (gpointer user_data)
+{
+  Writer *writer = user_data;
+
+  /* A report that arrives after the writer was done has been collected already. */
+  if (writer->task == NULL)
+    return G_SOURCE_REMOVE;
+
+  writer_collect (writer);
+  transfer_step (writer->task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+writer_thread (GTask        *thread_task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *unused)
+{
+  Writer *writer = task_data;
+  gboolean failed = FALSE;
+  gpointer item;
+
+  while ((item = g_async_queue_pop (writer->queue)) != &stop_mark)
+    {
+      g_autoptr(GBytes) bytes = item;
+      g_autoptr(GError) error = NULL;
+      gsize len = 0;
+      const guint8 *buf = g_bytes_get_data (bytes, &len);
+      gsize written = 0;
+      gboolean report;
+
+      /* After an error the chunks still queued are only dropped: the main thread stops
+       * reading when it hears of it, and sends stop_mark. A local write does not look at the
+       * cancellable, so a cancel is checked here, lest it wait for a slow disk to take all
+       * that is queued. */
+      if (!failed && g_cancellable_set_error_if_cancelled (writer->cancellable, &error))
+        failed = TRUE;
+      if (!failed)
+        {
+          failed = !g_output_stream_write_all (writer->out, buf, len, &written,
+                                               writer->cancellable, &error);
+          /* What reached the file, even of a chunk cut short, so that the offset stays "bytes
+           * in the partial file, all hashed". */
+          dsl_sha256_update (writer->checksum, buf, written);
+        }
+      g_async_queue_push (writer->spare, g_bytes_unref_to_data (g_steal_pointer (&bytes), &len));
+
+      g_mutex_lock (&writer->lock);
+      writer->written += written;
+      writer->chunks++;
+      if (error != NULL && writer->error == NULL)
+        writer->error = g_steal_pointer (&error);
+      report = !writer->report_pending;
+      writer->report_pending = TRUE;
+      g_mutex_unlock (&writer->lock);
+
+      /* One report at a time: the main thread takes everything done until it runs. */
+      if (report)
+        g_main_context_invoke_full (writer->context, G_PRIORITY_DEFAULT, writer_report_cb,
+                                    writer_ref (writer), (GDestroyNotify) writer_unref);
+    }
+
+  g_task_return_boolean (thread_task, TRUE);
+}
+
+static void
+writer_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  InstallData *data = g_task_get_task_data (task);
+  Writer *writer = data->writer;
+
+  writer_collect (writer);
+  writer->task = NULL;
+  writer->checksum = NULL;
+  /* Let go here rather than in whichever thread drops the writer last: the file is closed
+   * (by the install's own reference) before anything opens it again. */
+  g_clear_object (&writer->out);
+  data->writer = NULL;
+  writer_unref (writer);
+  transfer_step (task);
+}
+
+static void
+writer_start (GTask *task)
+{
+  DslOllamaInstaller *self = g_task_get_source_object (task);
+  InstallData *data = g_task_get_task_data (task);
+  g_autoptr(GTask) thread_task = NULL;
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  Writer *writer = g_new0 (Writer, 1);
+
+  g_atomic_ref_count_init (&writer->ref);
+  g_mutex_init (&writer->lock);
+  writer->queue = g_async_queue_new ();
+  writer->spare = g_async_queue_new_full (g_free);
+  writer->context = g_main_context_ref_thread_default ();
+  writer->out = g_object_ref (data->out);
+  writer->checksum = data->checksum;
+  writer->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  writer->task = task;
+  data->writer = writer;
+  data->queued = 0;
+  data->stopping = FALSE;
+
+  /* The thread task has no cancellable: its callback must come only once the thread has
+   * seen stop_mark and left the file alone, cancelled or not. */
+  thread_task = g_task_new (self, NULL, writer_done_cb, g_object_ref (task));
+  g_task_set_source_tag (thread_task, writer_start);
+  g_task_set_task_data (thread_task, writer_ref (writer), (GDestroyNotify) writer_unref);
+  g_task_run_in_thread (thread_task, writer_thread);
+}
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  InstallData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *buf = g_steal_pointer (&data->read_buf);
+  gssize n;
+
+  data->reading = FALSE;
+  n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
+
+  /* The transfer was given up meanwhile. */
+  if (g_task_get_completed (task) || data->in != G_INPUT_STREAM (object))
+    return;
+
+  if (n < 0)
+    data->read_error = g_steal_pointer (&error);
+  else if (n == 0)
+    data->eof = TRUE;
+  else
+    {
+      data->attempt_bytes += n;
+      data->queued++;
+      g_async_queue_push (data->writer->queue, g_bytes_new_take (g_steal_pointer (&buf), n));
+    }
+
+  transfer_step (task);
+}
+
+static void
+read_next (GTask *task)
+{
+  InstallData *data = g_task_get_task_data (task);
+
+  data->read_buf = g_async_queue_try_pop (data->writer->spare);
+  if (data->read_buf == NULL)
+    data->read_buf = g_malloc (READ_SIZE);
+
+  data->reading = TRUE;
+  g_input_stream_read_async (data->in, data->read_buf, READ_SIZE, G_PRIORITY_DEFAULT,
+                             g_task_get_cancellable (task), read_cb, g_object_ref (task));
+}
+
+/* Called whenever a read ends or the writer reports: reads on while all is well, else lets the
+ * read in flight and the writer finish, then decides what comes next. */
 static void
 transfer_step (GTask *task)
 {
   InstallData *data = g_task_get_task_data (task);
 
-  if (data->writing || data->reading)
+  if (data->reading)
     return;
+
+  if (data->writer != NULL)
+    {
+      if (data->write_error == NULL && data->read_error == NULL && !data->eof)
+        {
+          if (data->queued < MAX_QUEUED)
+            read_next (task);
+          return;
+        }
+
+      /* Once: the writer leaves only after it, which brings us back here. */
+      if (!data->stopping)
+        {
+          data->stopping = TRUE;
+          g_async_queue_push (data->writer->queue, &stop_mark);
+        }
+      return;
+    }
+
+  if (data->write_error != NULL)
+    {
+      g_autoptr(GError) error = g_steal_pointer (&data->write_error);
+
+      g_clear_error (&data->read_error);
+      fail (task, io_error (_("write"), data->partial_path, error));
+      return;
+    }
 
   if (data->read_error != NULL)
     {
@@ -1153,115 +1440,6 @@ transfer_step (GTask *task)
 }
 
 static void
-write_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  InstallData *data = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  gsize written = 0;
-
-  data->writing = FALSE;
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, &written, &error))
-    {
-      g_clear_error (&data->read_error);
-      /* Let an outstanding read finish first; it sees the cancellation or is dropped. */
-      drop_transfer (data);
-      fail (task, io_error (_("write"), data->partial_path, error));
-      return;
-    }
-
-  data->offset += written;
-  emit_progress (task, FALSE);
-
-  if (data->queued != NULL)
-    {
-      g_autoptr(GBytes) next = g_steal_pointer (&data->queued);
-
-      write_chunk (task, next);
-      if (!data->eof && data->read_error == NULL)
-        read_next (task);
-      return;
-    }
-
-  transfer_step (task);
-}
-
-static void
-write_chunk (GTask  *task,
-             GBytes *bytes)
-{
-  InstallData *data = g_task_get_task_data (task);
-  gsize len = 0;
-  const guint8 *buf = g_bytes_get_data (bytes, &len);
-
-  /* Kept alive by the task data until the write ends. */
-  g_clear_pointer (&data->queued, g_bytes_unref);
-  data->writing = TRUE;
-  g_object_set_data_full (G_OBJECT (task), "writing-bytes", g_bytes_ref (bytes),
-                          (GDestroyNotify) g_bytes_unref);
-  g_output_stream_write_all_async (data->out, buf, len, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), write_cb, g_object_ref (task));
-}
-
-static void
-read_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  InstallData *data = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-
-  data->reading = FALSE;
-  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
-
-  /* The transfer was given up meanwhile (a failed write). */
-  if (g_task_get_completed (task) || data->in != G_INPUT_STREAM (object))
-    return;
-
-  if (bytes == NULL)
-    {
-      data->read_error = g_steal_pointer (&error);
-      transfer_step (task);
-      return;
-    }
-
-  if (g_bytes_get_size (bytes) == 0)
-    {
-      data->eof = TRUE;
-      transfer_step (task);
-      return;
-    }
-
-  /* Hashed as it arrives, so that the check at the end costs nothing. */
-  dsl_sha256_update (data->checksum, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  data->attempt_bytes += g_bytes_get_size (bytes);
-
-  if (data->writing)
-    {
-      /* One chunk in flight and one waiting: reading goes on when the write ends. */
-      data->queued = g_steal_pointer (&bytes);
-      return;
-    }
-
-  write_chunk (task, bytes);
-  read_next (task);
-}
-
-static void
-read_next (GTask *task)
-{
-  InstallData *data = g_task_get_task_data (task);
-
-  data->reading = TRUE;
-  g_input_stream_read_bytes_async (data->in, CHUNK_SIZE, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), read_cb, g_object_ref (task));
-}
-
-static void
 open_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
@@ -1283,6 +1461,7 @@ open_cb (GObject      *object,
     }
 
   data->out = G_OUTPUT_STREAM (out);
+  writer_start (task);
   read_next (task);
 }
 
@@ -1294,6 +1473,7 @@ open_output (GTask    *task,
 
   if (data->out != NULL && append)
     {
+      writer_start (task);
       read_next (task);
       return;
     }

@@ -16,7 +16,9 @@
 #include <archive_entry.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "dsl-ollama-installer.h"
@@ -855,6 +857,50 @@ test_no_space (Fixture       *fixture,
   assert_installed (fixture);
 }
 
+/* A write that fails midway fails the install and names the file; what reached the disk is
+ * kept, and the next try goes on from exactly there. A full disk cannot be had in a test:
+ * RLIMIT_FSIZE makes write(2) fail the same way, with EFBIG, after a short write. */
+static void
+test_write_error (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DslOllamaRelease) release = NULL;
+  g_autofree char *partial = partial_path (fixture);
+  g_autofree char *expected = NULL;
+  /* Not on a read boundary, so that the last write is cut short. */
+  rlim_t limit = g_bytes_get_size (srv.archive) / 2 + 1234;
+  struct rlimit saved, small;
+  void (*saved_handler) (int);
+  GStatBuf st = { 0 };
+
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  small = saved;
+  small.rlim_cur = limit;
+  saved_handler = signal (SIGXFSZ, SIG_IGN);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &small), ==, 0);
+  release = install (fixture->installer, DSL_INSTALL_COMPONENT_OLLAMA, NULL, &error);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  signal (SIGXFSZ, saved_handler);
+
+  g_assert_error (error, DSL_INSTALL_ERROR, DSL_INSTALL_ERROR_IO);
+  g_assert_null (release);
+  g_assert_nonnull (strstr (error->message, partial));
+  g_assert_cmpuint (srv.ranges->len, ==, 1);
+  g_assert_false (g_file_test (fixture->install_dir, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (g_stat (partial, &st), ==, 0);
+  g_assert_cmpint (st.st_size, ==, limit);
+  g_clear_error (&error);
+
+  expected = g_strdup_printf ("bytes=%" G_GINT64_FORMAT "-", (gint64) limit);
+  g_ptr_array_set_size (srv.ranges, 0);
+  release = install (fixture->installer, DSL_INSTALL_COMPONENT_OLLAMA, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (srv.ranges->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (srv.ranges, 0), ==, expected);
+  assert_installed (fixture);
+}
+
 static void
 test_mirror (Fixture       *fixture,
              gconstpointer  user_data)
@@ -930,6 +976,7 @@ main (int   argc,
   ADD ("/dsl/installer/unsafe-archive", test_unsafe_archive, NULL);
   ADD ("/dsl/installer/bad-archive", test_bad_archive, NULL);
   ADD ("/dsl/installer/no-space", test_no_space, NULL);
+  ADD ("/dsl/installer/write-error", test_write_error, NULL);
   ADD ("/dsl/installer/mirror", test_mirror, NULL);
   ADD ("/dsl/installer/not-found", test_not_found, NULL);
 

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "dsl-about.h"
+#include "dsl-hardware.h"
 #include "dsl-message-row.h"
 #include "dsl-preferences-window.h"
 #include "dsl-stream-view.h"
@@ -27,6 +28,7 @@
 #define MODELS "\"models\":[{\"name\":\"deepseek-r1:14b\",\"size\":8988112040}]"
 
 static GRegex *allowed;
+static GPtrArray *names;   /* this computer's device names and folders: names, not our words */
 static GRegex *english;
 
 static void
@@ -40,7 +42,19 @@ check_text (const char *where,
   if (text == NULL || text[0] == '\0')
     return;
 
-  rest = g_regex_replace_literal (allowed, text, -1, 0, " ", 0, NULL);
+  rest = g_strdup (text);
+  for (guint i = 0; names != NULL && i < names->len; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (rest, g_ptr_array_index (names, i), -1);
+
+      g_free (rest);
+      rest = g_strjoinv (" ", parts);
+    }
+  {
+    g_autofree char *names_out = g_steal_pointer (&rest);
+
+    rest = g_regex_replace_literal (allowed, names_out, -1, 0, " ", 0, NULL);
+  }
   if (g_regex_match (english, rest, 0, &match))
     g_ptr_array_add (problems, g_strdup_printf ("%s: “%s”", where, text));
 }
@@ -180,6 +194,84 @@ test_no_server (void)
 }
 
 static void
+probed_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  DslHardwareReport **report = user_data;
+
+  *report = dsl_hardware_probe_finish (result, NULL);
+}
+
+/* The processor's and graphics cards' names, and the folders, are shown as they are: every
+ * window holds the wizard's "This computer" page. */
+static void
+collect_names (void)
+{
+  g_autoptr(DslHardwareReport) report = NULL;
+
+  dsl_hardware_probe_async (NULL, NULL, NULL, probed_cb, &report);
+  dsl_test_assert_wait (report != NULL, 10000);
+  names = g_ptr_array_new_with_free_func (g_free);
+  if (report->cpu_model != NULL)
+    g_ptr_array_add (names, g_strdup (report->cpu_model));
+  for (guint i = 0; report->gpus != NULL && i < report->gpus->len; i++)
+    {
+      DslGpu *gpu = g_ptr_array_index (report->gpus, i);
+
+      if (gpu->name != NULL)
+        g_ptr_array_add (names, g_strdup (gpu->name));
+    }
+  if (report->models_path != NULL)
+    g_ptr_array_add (names, g_strdup (report->models_path));
+  g_ptr_array_add (names, g_strdup (g_get_user_data_dir ()));
+}
+
+/* The whole setup wizard, page by page, in Chinese. */
+static void
+test_setup (void)
+{
+  g_autoptr(DslOllamaDouble) ollama = dsl_test_start_double (
+    "{" MODELS ",\"pullable\":[{\"name\":\"deepseek-r1:1.5b\",\"size\":20000000}],"
+    "\"pull_bytes_per_second\":2000000}");
+  g_autofree char *url = dsl_ollama_double_dup_url (ollama);
+  g_autoptr(GSettings) settings = dsl_ui_test_settings ();
+  DslSetupWizard *wizard;
+  DslWindow *window;
+  const char * const pages[] = { "welcome", "computer", "ollama", "model" };
+
+  g_settings_set_boolean (settings, "setup-complete", FALSE);
+  window = dsl_ui_test_open_window (url, settings);
+  wizard = dsl_window_get_setup_wizard (window);
+  dsl_test_assert_wait (dsl_setup_wizard_get_server_ready (wizard) &&
+                        dsl_setup_wizard_get_chosen_model (wizard) != NULL, 10000);
+
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      g_autofree char *what = g_strdup_printf ("the setup page “%s”", pages[i]);
+      g_autofree char *shot = g_strdup_printf ("setup-%u-%s-zh_CN", i + 1, pages[i]);
+
+      g_assert_cmpstr (dsl_setup_wizard_get_page (wizard), ==, pages[i]);
+      assert_all_chinese (GTK_WIDGET (window), what);
+      dsl_ui_test_screenshot (GTK_WIDGET (window), shot);
+      if (i + 1 < G_N_ELEMENTS (pages))
+        dsl_ui_test_click (dsl_setup_wizard_get_next_button (wizard));
+    }
+
+  /* A download, with its progress in words. */
+  g_assert_true (dsl_setup_wizard_select_model (wizard, "deepseek-r1:1.5b"));
+  dsl_ui_test_click (dsl_setup_wizard_get_next_button (wizard));
+  dsl_test_assert_wait (strlen (dsl_setup_wizard_get_download_text (wizard)) > 0, 10000);
+  assert_all_chinese (GTK_WIDGET (window), "the download");
+  dsl_ui_test_screenshot (GTK_WIDGET (window), "setup-5-download-zh_CN");
+  dsl_test_assert_wait (g_strcmp0 (dsl_setup_wizard_get_page (wizard), "ready") == 0, 30000);
+  assert_all_chinese (GTK_WIDGET (window), "the ready page");
+  dsl_ui_test_screenshot (GTK_WIDGET (window), "setup-6-ready-zh_CN");
+
+  dsl_ui_test_close_window (window);
+}
+
+static void
 test_dialogs (void)
 {
   g_autoptr(GSettings) settings = dsl_ui_test_settings ();
@@ -212,14 +304,18 @@ main (int   argc,
   dsl_ui_test_init (&argc, &argv);
 
   allowed = g_regex_new ("https?://\\S+|\\bollama\\.com\\b|[a-z0-9.-]+:[a-z0-9._-]+|“[^”]*”|\"[^\"]*\"|"
-                         "DeepSeek(-R1)?|Ollama|OLLAMA_HOST|\\bR1\\b|\\bAI\\b|\\bMIT\\b|"
-                         "\\bGPL\\b|GNU|\\b[kMGT]i?B\\b|\\bShift\\b|\\bEnter\\b|\\bCtrl\\b|\\bEsc\\b|\\bF5\\b",
+                         "DeepSeek Local|DeepSeek-R1-[A-Za-z0-9.-]+|DeepSeek(-R1)?|Ollama|OLLAMA_HOST|\\bR1\\b|\\bAI\\b|\\bMIT\\b|"
+                         "\\bGPL\\b|GNU|\\b(GTX|RTX|Mac|Pro|Max|Ultra|PC|FP16|F16|CUDA|ROCm|Vulkan|VRAM|AVX2?|Ti)\\b|"
+                         "\\bQ[0-9]_[A-Z0-9_]+\\b|\\b[kMGT]i?B\\b|\\bShift\\b|\\bEnter\\b|\\bCtrl\\b|\\bEsc\\b|\\bF5\\b",
                          0, 0, NULL);
   english = g_regex_new ("[A-Za-z]{2,}", 0, 0, NULL);
+
+  collect_names ();
 
   g_test_add_func ("/dsl/translation/locale", test_locale_is_chinese);
   g_test_add_func ("/dsl/translation/chat-window", test_chat_window);
   g_test_add_func ("/dsl/translation/no-server", test_no_server);
+  g_test_add_func ("/dsl/translation/setup", test_setup);
   g_test_add_func ("/dsl/translation/dialogs", test_dialogs);
 
   return g_test_run ();

@@ -526,3 +526,54 @@ dsl_setup_choice_details (const DslSetupChoice *choice)
   verdict = choice->explanation != NULL ? choice->explanation : choice->fit->summary;
   return g_strjoin ("\n", guide, download, verdict != NULL ? verdict : "", NULL);
 }
+
+/**
+ * dsl_setup_is_remote_url:
+ * @url: a server address
+ *
+ * Returns: whether @url is on another computer (not a loopback address): then this computer's
+ *   memory says nothing about what the server can run
+ */
+gboolean
+dsl_setup_is_remote_url (const char *url)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *host;
+
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  host = uri != NULL ? g_uri_get_host (uri) : NULL;
+  if (host == NULL)
+    return FALSE;
+  return !(g_str_has_prefix (host, "127.") || g_ascii_strcasecmp (host, "localhost") == 0 ||
+           g_str_equal (host, "::1"));
+}
+
+/**
+ * dsl_setup_offer_all:
+ * @choices: (element-type DslSetupChoice): from dsl_setup_list_choices ()
+ * @url: the server on another computer
+ *
+ * Makes every choice selectable, none recommended, each saying that it runs on @url: for a server
+ * on another computer, whose memory this one cannot see.
+ */
+void
+dsl_setup_offer_all (GPtrArray  *choices,
+                     const char *url)
+{
+  g_return_if_fail (choices != NULL);
+  g_return_if_fail (url != NULL);
+
+  for (guint i = 0; i < choices->len; i++)
+    {
+      DslSetupChoice *choice = g_ptr_array_index (choices, i);
+
+      choice->selectable = TRUE;
+      choice->recommended = FALSE;
+      g_free (choice->explanation);
+      /* Translators: %s is a server address */
+      choice->explanation = g_strdup_printf (_("Runs on the server at %s: how well depends on "
+                                               "that computer"), url);
+    }
+}

@@ -43,6 +43,9 @@ gboolean   dsl_setup_is_pulled         (const DslCatalogEntry   *entry,
                                         const char * const      *pulled);
 char      *dsl_setup_describe_download (guint64                  model_bytes,
                                         gboolean                 with_ollama);
+gboolean   dsl_setup_is_remote_url     (const char              *url);
+void       dsl_setup_offer_all         (GPtrArray               *choices,
+                                        const char              *url);
 char      *dsl_setup_format_memory     (guint64                  bytes);
 char      *dsl_setup_format_progress   (guint64                  done,
                                         guint64                  total,

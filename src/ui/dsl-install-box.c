@@ -13,6 +13,7 @@
 
 #include "dsl-install-box.h"
 #include "dsl-ollama-installer.h"
+#include "dsl-setup.h"
 
 /* "Install Ollama" where no server was found: the download with its size, speed and time left,
  * Cancel (what was downloaded is kept for the next try), and Try Again after an error. Emits
@@ -41,19 +42,6 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static char *
-format_time_left (double seconds)
-{
-  if (seconds < 0)
-    return NULL;
-  if (seconds < 90)
-    return g_strdup_printf (ngettext ("%d second", "%d seconds", (int) seconds + 1),
-                            (int) seconds + 1);
-
-  return g_strdup_printf (ngettext ("%d minute", "%d minutes", (int) (seconds / 60) + 1),
-                          (int) (seconds / 60) + 1);
-}
-
 static void
 progress_cb (DslInstallBox      *self,
              guint64             done,
@@ -62,29 +50,13 @@ progress_cb (DslInstallBox      *self,
              double              seconds_left,
              DslOllamaInstaller *installer)
 {
-  g_autofree char *done_text = g_format_size (done);
-  g_autofree char *total_text = g_format_size (total);
-  g_autofree char *left = format_time_left (seconds_left);
-  g_autofree char *text = NULL;
+  g_autofree char *text = dsl_setup_format_progress (done, total, bytes_per_second,
+                                                     seconds_left);
 
   if (total > 0)
     gtk_progress_bar_set_fraction (self->progress_bar, (double) done / (double) total);
   else
     gtk_progress_bar_pulse (self->progress_bar);
-
-  if (bytes_per_second > 0 && left != NULL)
-    {
-      g_autofree char *speed = g_format_size ((guint64) bytes_per_second);
-
-      /* Translators: "120.5 MB of 1.6 GB · 8.2 MB/s · about 3 minutes left" */
-      text = g_strdup_printf (_("%s of %s · %s/s · about %s left"), done_text, total_text,
-                              speed, left);
-    }
-  else
-    {
-      /* Translators: "120.5 MB of 1.6 GB" */
-      text = g_strdup_printf (_("%s of %s"), done_text, total_text);
-    }
 
   gtk_label_set_label (self->progress_label, text);
 }

@@ -15,6 +15,7 @@
 #include "dsl-model-catalog.h"
 #include "dsl-model-info.h"
 #include "dsl-models-window.h"
+#include "dsl-setup.h"
 
 /* The models on the server: how big each is, whether it suits this computer, a way to delete
  * one and to download another. Every request is async; closing the window cancels them. */
@@ -284,27 +285,6 @@ hardware_probed_cb (GObject      *object,
 
 /* Download *************************************************************************************/
 
-static char *
-format_duration (gint64 seconds)
-{
-  if (seconds < 60)
-    return g_strdup_printf (ngettext ("%d second", "%d seconds", (gulong) seconds),
-                            (int) seconds);
-  if (seconds < 3600)
-    {
-      int minutes = (int) ((seconds + 30) / 60);
-
-      return g_strdup_printf (ngettext ("%d minute", "%d minutes", (gulong) minutes), minutes);
-    }
-  {
-    int hours = (int) (seconds / 3600);
-    int minutes = (int) ((seconds % 3600) / 60);
-
-    /* Translators: a time left, e.g. "2 h 5 min" */
-    return g_strdup_printf (_("%d h %d min"), hours, minutes);
-  }
-}
-
 static void
 pull_progress_cb (const DslPullProgress *progress,
                   gpointer               user_data)
@@ -327,25 +307,10 @@ pull_progress_cb (const DslPullProgress *progress,
   gtk_progress_bar_set_fraction (self->progress_bar,
                                  CLAMP ((double) progress->completed / (double) progress->total,
                                         0.0, 1.0));
-  {
-    g_autofree char *done = g_format_size ((guint64) MAX (progress->completed, 0));
-    g_autofree char *total = g_format_size ((guint64) progress->total);
-
-    if (progress->bytes_per_second > 0 && progress->seconds_left >= 0)
-      {
-        g_autofree char *speed = g_format_size ((guint64) progress->bytes_per_second);
-        g_autofree char *left = format_duration (progress->seconds_left);
-
-        /* Translators: bytes downloaded, of bytes in all, speed, time left:
-         * "1.2 GB of 4.9 GB · 50.0 MB/s · about 2 minutes left" */
-        text = g_strdup_printf (_("%s of %s · %s/s · about %s left"), done, total, speed, left);
-      }
-    else
-      {
-        /* Translators: bytes downloaded, of bytes in all: "1.2 GB of 4.9 GB" */
-        text = g_strdup_printf (_("%s of %s"), done, total);
-      }
-  }
+  text = dsl_setup_format_progress ((guint64) MAX (progress->completed, 0),
+                                    (guint64) progress->total, progress->bytes_per_second,
+                                    progress->seconds_left >= 0 ? (double) progress->seconds_left
+                                                                : -1.0);
   gtk_progress_bar_set_text (self->progress_bar, text);
 }
 

@@ -250,6 +250,11 @@ update_buttons (DslSetupWizard *self)
   gtk_widget_set_visible (GTK_WIDGET (self->back_button), back_visible);
   gtk_widget_set_sensitive (GTK_WIDGET (self->back_button), back_sensitive);
   set_button_label (self->next_button, next);
+  /* On the ready page the suggested question is the main way on. */
+  if (g_str_equal (page, "ready"))
+    gtk_widget_remove_css_class (GTK_WIDGET (self->next_button), "suggested-action");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self->next_button), "suggested-action");
   gtk_widget_set_visible (GTK_WIDGET (self->next_button), next_visible);
   gtk_widget_set_sensitive (GTK_WIDGET (self->next_button), next_sensitive);
 }
@@ -930,6 +935,16 @@ rebuild_models (DslSetupWizard *self)
                                      (const char * const *) self->pulled, TRUE,
                                      self->context_length);
   recommended = dsl_model_catalog_recommend (self->catalog, self->report, &reason);
+  if (self->server_url != NULL && dsl_setup_is_remote_url (self->server_url))
+    {
+      dsl_setup_offer_all (choices, self->server_url);
+      dsl_setup_offer_all (variants, self->server_url);
+      recommended = NULL;
+      g_free (reason);
+      /* Translators: %s is a server address */
+      reason = g_strdup_printf (_("The models run on the server at %s, not on this computer: "
+                                  "choose one that suits that computer."), self->server_url);
+    }
 
   for (guint pass = 0; pass < 2; pass++)
     {

@@ -293,6 +293,17 @@ last_message (DslWindow *window)
   return message;
 }
 
+/* The timing run takes no screenshots: they let the main loop run while they wait. */
+static gboolean timing_run;
+
+static void
+shot (DslWindow  *window,
+      const char *name)
+{
+  if (!timing_run)
+    dsl_ui_test_screenshot (GTK_WIDGET (window), name);
+}
+
 static double
 seconds_since (gint64 start)
 {
@@ -302,7 +313,7 @@ seconds_since (gint64 start)
 /* A bare machine: nothing installed, nothing answers. Welcome, this computer, Install Ollama,
  * the recommended model, its download, the suggested question, its answer. */
 static void
-test_fresh_machine (void)
+walk_fresh_machine (void)
 {
   g_autoptr(GSettings) settings = dsl_ui_test_settings ();
   DslWindow *window;
@@ -323,21 +334,21 @@ test_fresh_machine (void)
                         strstr (dsl_setup_wizard_get_welcome_text (wizard), "Ollama") != NULL,
                         10000);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (dsl_setup_wizard_get_back_button (wizard))));
-  dsl_ui_test_screenshot (GTK_WIDGET (window), "setup-1-welcome");
+  shot (window, "setup-1-welcome");
 
   /* 2. This computer: what matters, in words. */
   next (wizard);
   g_assert_cmpstr (dsl_setup_wizard_get_page (wizard), ==, "computer");
   assert_contains (dsl_setup_wizard_get_computer_text (wizard),
                    "Your NVIDIA GeForce RTX 3060 has 12 GB: models up to 14B run fully on it.");
-  dsl_ui_test_screenshot (GTK_WIDGET (window), "setup-2-computer");
+  shot (window, "setup-2-computer");
 
   /* 3. Ollama: not here, so Install. */
   next (wizard);
   g_assert_cmpstr (dsl_setup_wizard_get_page (wizard), ==, "ollama");
   dsl_test_assert_wait (gtk_widget_get_visible (dsl_setup_wizard_get_install_box (wizard)), 10000);
   g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (dsl_setup_wizard_get_next_button (wizard))));
-  dsl_ui_test_screenshot (GTK_WIDGET (window), "setup-3-ollama-install");
+  shot (window, "setup-3-ollama-install");
 
   t_install = g_get_monotonic_time ();
   wrong_checksum = FALSE;
@@ -351,7 +362,7 @@ test_fresh_machine (void)
   }
   g_assert_cmpstr (gtk_button_get_label (dsl_setup_wizard_get_next_button (wizard)), ==,
                    _("_Use This Server"));
-  dsl_ui_test_screenshot (GTK_WIDGET (window), "setup-3-ollama-found");
+  shot (window, "setup-3-ollama-found");
 
   /* 4. Model: the recommended one is chosen; what cannot work is explained, not offered. */
   next (wizard);
@@ -365,7 +376,7 @@ test_fresh_machine (void)
   g_assert_false (dsl_setup_wizard_select_model (wizard, "deepseek-r1:70b"));
   g_assert_cmpstr (gtk_button_get_label (dsl_setup_wizard_get_next_button (wizard)), ==,
                    _("_Download"));
-  dsl_ui_test_screenshot (GTK_WIDGET (window), "setup-4-model");
+  shot (window, "setup-4-model");
   /* No setting is written before its step is done. */
   g_assert_false (g_settings_get_boolean (settings, "setup-complete"));
   {
@@ -381,12 +392,12 @@ test_fresh_machine (void)
   dsl_test_assert_wait (strstr (dsl_setup_wizard_get_download_text (wizard), " of ") != NULL ||
                         g_strcmp0 (dsl_setup_wizard_get_page (wizard), "ready") == 0, 20000);
   if (g_strcmp0 (dsl_setup_wizard_get_page (wizard), "download") == 0)
-    dsl_ui_test_screenshot (GTK_WIDGET (window), "setup-5-download");
+    shot (window, "setup-5-download");
   dsl_test_assert_wait (g_strcmp0 (dsl_setup_wizard_get_page (wizard), "ready") == 0, 30000);
   pull_s = seconds_since (t_pull);
 
   /* 6. Ready: the suggested question opens the chat with the model, and is asked. */
-  dsl_ui_test_screenshot (GTK_WIDGET (window), "setup-6-ready");
+  shot (window, "setup-6-ready");
   t_ask = g_get_monotonic_time ();
   dsl_ui_test_click (dsl_setup_wizard_get_ask_button (wizard));
   dsl_test_assert_wait (g_strcmp0 (dsl_window_get_page (window), "chat") == 0, 10000);
@@ -405,14 +416,32 @@ test_fresh_machine (void)
 
     g_assert_cmpstr (last, ==, "deepseek-r1:14b");
   }
-  dsl_ui_test_screenshot (GTK_WIDGET (window), "setup-7-first-answer");
+  shot (window, "setup-7-first-answer");
 
-  g_test_message ("From Install to the first answer: %.2f s (install and start %.2f s, "
-                  "30 MB pull %.2f s, answer %.2f s)", total_s, install_s, pull_s, answer_s);
-  g_printerr ("# timing: install-to-first-answer %.3f s; install+start %.3f s; pull %.3f s; "
-              "answer %.3f s\n", total_s, install_s, pull_s, answer_s);
-
+  /* What the wizard itself costs: everything but the bytes (the 30 MB model at the double's
+   * 60 MB/s; the Ollama archive is a few MB over loopback) and the answer's tokens. A figure to
+   * read, not a limit to test: timed tests flake on a busy machine. */
+  if (timing_run)
+    g_printerr ("# timing: Install to first answer %.3f s: install and start %.3f s, pull %.3f s "
+                "(0.500 s of it bytes), answer %.3f s; the wizard's own overhead %.3f s\n",
+                total_s, install_s, pull_s, answer_s, total_s - 0.5 - answer_s);
   dsl_ui_test_close_window (window);
+}
+
+static void
+test_fresh_machine (void)
+{
+  timing_run = FALSE;
+  walk_fresh_machine ();
+}
+
+/* The same way without screenshots, timed (printed, not checked). */
+static void
+test_fresh_machine_timed (void)
+{
+  timing_run = TRUE;
+  walk_fresh_machine ();
+  timing_run = FALSE;
 }
 
 /* Ollama and the model are here already: nothing is downloaded, the way is three clicks. */
@@ -667,6 +696,7 @@ main (int   argc,
 
   g_test_add_func ("/dsl/setup/wrong-checksum", test_wrong_checksum);
   g_test_add_func ("/dsl/setup/fresh-machine-to-first-answer", test_fresh_machine);
+  g_test_add_func ("/dsl/setup/fresh-machine-timed", test_fresh_machine_timed);
   g_test_add_func ("/dsl/setup/install-cut-and-resumed", test_install_cut_and_resumed);
   g_test_add_func ("/dsl/setup/server-and-model-present", test_server_and_model_present);
   g_test_add_func ("/dsl/setup/pull-fails-then-retried", test_pull_fails_then_retried);

@@ -141,7 +141,6 @@ dsl_ui_test_screenshot (GtkWidget  *widget,
                         const char *name)
 {
   const char *dir = g_getenv ("DSL_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *file = NULL;
@@ -162,11 +161,14 @@ dsl_ui_test_screenshot (GtkWidget  *widget,
   for (int tries = 0; tries < 30; tries++)
     {
       g_autoptr(GtkSnapshot) attempt = gtk_snapshot_new ();
+      g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
 
       gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (attempt), width, height);
       node = gtk_snapshot_to_node (attempt);
       if (node != NULL)
         break;
+      /* The paintable takes its picture when the widget draws: have it draw. */
+      gtk_widget_queue_draw (widget);
       dsl_test_wait_ms (100);
     }
   if (node == NULL)

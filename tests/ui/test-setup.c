@@ -479,6 +479,19 @@ test_server_and_model_present (void)
   g_assert_cmpstr (gtk_button_get_label (dsl_setup_wizard_get_next_button (wizard)), ==,
                    _("_Continue"));
 
+  /* The widest page still fits a phone-sized window. */
+  {
+    int minimum = 0;
+
+    gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL,
+                        NULL);
+    g_assert_cmpint (minimum, <=, 360);
+    gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
+    dsl_test_assert_wait (gtk_widget_get_width (GTK_WIDGET (window)) <= 400, 5000);
+    dsl_ui_test_screenshot (GTK_WIDGET (window), "setup-model-narrow");
+    gtk_window_set_default_size (GTK_WINDOW (window), 900, 760);
+  }
+
   /* The other model already there is a click away too. */
   g_assert_true (dsl_setup_wizard_select_model (wizard, "deepseek-r1:8b"));
   g_assert_cmpstr (dsl_setup_wizard_get_chosen_model (wizard), ==, "deepseek-r1:8b");

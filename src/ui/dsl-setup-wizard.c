@@ -1640,6 +1640,13 @@ dsl_setup_wizard_get_chosen_model (DslSetupWizard *self)
   return self->chosen;
 }
 
+double
+dsl_setup_wizard_get_download_fraction (DslSetupWizard *self)
+{
+  g_return_val_if_fail (DSL_IS_SETUP_WIZARD (self), 0);
+  return gtk_progress_bar_get_fraction (self->download_bar);
+}
+
 const char *
 dsl_setup_wizard_get_download_text (DslSetupWizard *self)
 {

@@ -43,6 +43,7 @@ gboolean    dsl_setup_wizard_select_model        (DslSetupWizard   *self,
                                                   const char       *model);
 const char *dsl_setup_wizard_get_chosen_model    (DslSetupWizard   *self);
 const char *dsl_setup_wizard_get_download_text   (DslSetupWizard   *self);
+double      dsl_setup_wizard_get_download_fraction (DslSetupWizard *self);
 const char *dsl_setup_wizard_get_download_error  (DslSetupWizard   *self);
 GtkButton  *dsl_setup_wizard_get_ask_button      (DslSetupWizard   *self);
 const char *dsl_setup_wizard_get_last_notification (DslSetupWizard *self);

@@ -396,6 +396,12 @@ walk_fresh_machine (void)
   dsl_test_assert_wait (g_strcmp0 (dsl_setup_wizard_get_page (wizard), "ready") == 0, 30000);
   pull_s = seconds_since (t_pull);
 
+  /* Away from the window, the end of the download is said on the desktop. */
+  if (!gtk_window_is_active (GTK_WINDOW (window)))
+    g_assert_cmpstr (dsl_setup_wizard_get_last_notification (wizard), ==, _("The Model Is Ready"));
+  else
+    g_assert_null (dsl_setup_wizard_get_last_notification (wizard));
+
   /* 6. Ready: the suggested question opens the chat with the model, and is asked. */
   shot (window, "setup-6-ready");
   t_ask = g_get_monotonic_time ();
@@ -578,6 +584,12 @@ test_wrong_checksum (void)
   dsl_ui_test_close_window (window);
 }
 
+static gboolean
+window_inactive (gpointer window)
+{
+  return !gtk_window_is_active (GTK_WINDOW (window));
+}
+
 /* The model's download fails (the server's disk is full): said in words; Try Again, and it is
  * done. */
 static void
@@ -589,6 +601,8 @@ test_pull_fails_then_retried (void)
   DslWindow *window;
   DslSetupWizard *wizard;
   const char *error_text;
+  GtkWidget *other;
+  gboolean active;
 
   use_machine (DESKTOP);
   ollama = dsl_test_start_double ("{\"models\":[],"
@@ -603,9 +617,21 @@ test_pull_fails_then_retried (void)
   next (wizard);
   next (wizard);
   g_assert_cmpstr (dsl_setup_wizard_get_chosen_model (wizard), ==, "deepseek-r1:14b");
+
+  /* The person looks at another window meanwhile: the failure is said on the desktop. */
+  other = gtk_window_new ();
+  gtk_window_set_title (GTK_WINDOW (other), "Another window");
+  gtk_window_present (GTK_WINDOW (other));
+  dsl_test_wait_until (window_inactive, window, 3000);
+  active = gtk_window_is_active (GTK_WINDOW (window));
   next (wizard);
 
   dsl_test_assert_wait (dsl_setup_wizard_get_download_error (wizard) != NULL, 20000);
+  if (!active)
+    g_assert_cmpstr (dsl_setup_wizard_get_last_notification (wizard), ==, _("The Download Failed"));
+  else
+    g_test_message ("The window kept the focus: no notification to check");
+  gtk_window_destroy (GTK_WINDOW (other));
   error_text = dsl_setup_wizard_get_download_error (wizard);
   assert_contains (error_text, _("There is not enough disk space for this model."));
   g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (dsl_setup_wizard_get_back_button (wizard))));
@@ -614,6 +640,47 @@ test_pull_fails_then_retried (void)
   dsl_ui_test_click_label (GTK_WIDGET (wizard), _("_Try Again"));
   dsl_test_assert_wait (g_strcmp0 (dsl_setup_wizard_get_page (wizard), "ready") == 0, 20000);
   g_assert_cmpuint (dsl_ollama_double_get_n_requests (ollama, "/api/pull"), ==, 2);
+
+  dsl_ui_test_close_window (window);
+}
+
+/* Cancel keeps what arrived: Try Again goes on from there, not from nothing. */
+static void
+test_pull_cancelled_then_resumed (void)
+{
+  g_autoptr(DslOllamaDouble) ollama = NULL;
+  g_autoptr(GSettings) settings = dsl_ui_test_settings ();
+  g_autofree char *url = NULL;
+  DslWindow *window;
+  DslSetupWizard *wizard;
+  double at_cancel;
+
+  use_machine (DESKTOP);
+  ollama = dsl_test_start_double ("{\"models\":[],"
+                                  "\"pullable\":[{\"name\":\"deepseek-r1:14b\",\"size\":40000000}],"
+                                  "\"pull_bytes_per_second\":8000000}");
+  url = dsl_ollama_double_dup_url (ollama);
+  window = open_wizard (settings, url);
+  wizard = dsl_window_get_setup_wizard (window);
+  dsl_test_assert_wait (dsl_setup_wizard_get_server_ready (wizard), 10000);
+  next (wizard);
+  next (wizard);
+  next (wizard);
+  next (wizard);
+
+  dsl_test_assert_wait (dsl_setup_wizard_get_download_fraction (wizard) > 0.3, 20000);
+  dsl_ui_test_click_label (GTK_WIDGET (wizard), _("_Cancel"));
+  dsl_test_assert_wait (dsl_setup_wizard_get_download_error (wizard) != NULL, 10000);
+  assert_contains (dsl_setup_wizard_get_download_error (wizard), _("What arrived is kept"));
+  at_cancel = dsl_setup_wizard_get_download_fraction (wizard);
+  /* Nothing is set up yet, and Back is there again. */
+  g_assert_false (g_settings_get_boolean (settings, "setup-complete"));
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (dsl_setup_wizard_get_back_button (wizard))));
+
+  dsl_ui_test_click_label (GTK_WIDGET (wizard), _("_Try Again"));
+  dsl_test_assert_wait (strstr (dsl_setup_wizard_get_download_text (wizard), " of ") != NULL, 10000);
+  g_assert_cmpfloat (dsl_setup_wizard_get_download_fraction (wizard), >=, at_cancel - 0.05);
+  dsl_test_assert_wait (g_strcmp0 (dsl_setup_wizard_get_page (wizard), "ready") == 0, 30000);
 
   dsl_ui_test_close_window (window);
 }
@@ -713,6 +780,7 @@ main (int   argc,
   g_test_add_func ("/dsl/setup/install-cut-and-resumed", test_install_cut_and_resumed);
   g_test_add_func ("/dsl/setup/server-and-model-present", test_server_and_model_present);
   g_test_add_func ("/dsl/setup/pull-fails-then-retried", test_pull_fails_then_retried);
+  g_test_add_func ("/dsl/setup/pull-cancelled-then-resumed", test_pull_cancelled_then_resumed);
   g_test_add_func ("/dsl/setup/nothing-fits", test_nothing_fits);
 
   return g_test_run ();

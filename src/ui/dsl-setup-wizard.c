@@ -86,6 +86,7 @@ struct _DslSetupWizard
   GtkCheckButton     *custom_check;
   AdwComboRow        *context_row;
   gboolean            rebuilding;
+  guint               rebuild_id;
   char               *last_notification;
 };
 
@@ -824,6 +825,17 @@ choice_row (DslSetupWizard       *self,
   return row;
 }
 
+static gboolean
+rebuild_idle_cb (gpointer user_data)
+{
+  DslSetupWizard *self = user_data;
+
+  self->rebuild_id = 0;
+  if (!g_cancellable_is_cancelled (self->cancellable))
+    rebuild_models (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 context_selected_cb (DslSetupWizard *self)
 {
@@ -833,8 +845,11 @@ context_selected_cb (DslSetupWizard *self)
     return;
 
   self->context_length = context_choices[i];
-  /* The verdicts depend on it: a longer context needs more memory. */
-  rebuild_models (self);
+  /* The verdicts depend on it: a longer context needs more memory. The rows are built anew
+   * once this row's own signal is over: it is one of them. */
+  if (self->rebuild_id == 0)
+    self->rebuild_id = g_idle_add_full (G_PRIORITY_DEFAULT, rebuild_idle_cb, g_object_ref (self),
+                                        g_object_unref);
 }
 
 static void
@@ -1667,6 +1682,31 @@ dsl_setup_wizard_get_download_error (DslSetupWizard *self)
   if (!gtk_widget_get_visible (GTK_WIDGET (self->download_error_box)))
     return NULL;
   return gtk_label_get_label (self->download_error_label);
+}
+
+/**
+ * dsl_setup_wizard_get_custom_row:
+ *
+ * Returns: (transfer none) (nullable): "Another model" under More Choices, once the models are
+ *   listed
+ */
+AdwEntryRow *
+dsl_setup_wizard_get_custom_row (DslSetupWizard *self)
+{
+  g_return_val_if_fail (DSL_IS_SETUP_WIZARD (self), NULL);
+  return self->custom_row;
+}
+
+/**
+ * dsl_setup_wizard_get_context_row:
+ *
+ * Returns: (transfer none) (nullable): the context length under More Choices
+ */
+AdwComboRow *
+dsl_setup_wizard_get_context_row (DslSetupWizard *self)
+{
+  g_return_val_if_fail (DSL_IS_SETUP_WIZARD (self), NULL);
+  return self->context_row;
 }
 
 GtkButton *

@@ -46,6 +46,8 @@ const char *dsl_setup_wizard_get_download_text   (DslSetupWizard   *self);
 double      dsl_setup_wizard_get_download_fraction (DslSetupWizard *self);
 const char *dsl_setup_wizard_get_download_error  (DslSetupWizard   *self);
 GtkButton  *dsl_setup_wizard_get_ask_button      (DslSetupWizard   *self);
+AdwEntryRow *dsl_setup_wizard_get_custom_row     (DslSetupWizard   *self);
+AdwComboRow *dsl_setup_wizard_get_context_row    (DslSetupWizard   *self);
 const char *dsl_setup_wizard_get_last_notification (DslSetupWizard *self);
 
 G_END_DECLS

@@ -685,6 +685,71 @@ test_pull_cancelled_then_resumed (void)
   dsl_ui_test_close_window (window);
 }
 
+/* More Choices: any model by its name, and a longer context, which the chat then asks for. */
+static void
+test_more_choices (void)
+{
+  g_autoptr(DslOllamaDouble) ollama = NULL;
+  g_autoptr(GSettings) settings = dsl_ui_test_settings ();
+  g_autoptr(JsonObject) chat = NULL;
+  g_autofree char *url = NULL;
+  DslWindow *window;
+  DslSetupWizard *wizard;
+  AdwComboRow *context;
+  JsonObject *body;
+  JsonObject *options;
+  guint i;
+
+  use_machine (DESKTOP);
+  ollama = dsl_test_start_double ("{\"models\":[],"
+                                  "\"pullable\":[{\"name\":\"qwen3:8b\",\"size\":10000000}],"
+                                  "\"pull_bytes_per_second\":100000000,"
+                                  "\"chat\":{\"answer\":\"Hello.\"}}");
+  url = dsl_ollama_double_dup_url (ollama);
+  window = open_wizard (settings, url);
+  wizard = dsl_window_get_setup_wizard (window);
+  dsl_test_assert_wait (dsl_setup_wizard_get_server_ready (wizard), 10000);
+  next (wizard);
+  next (wizard);
+  next (wizard);
+  g_assert_cmpstr (dsl_setup_wizard_get_page (wizard), ==, "model");
+
+  /* The context choices; the subtitle says what fits the graphics card. */
+  context = dsl_setup_wizard_get_context_row (wizard);
+  assert_contains (adw_action_row_get_subtitle (ADW_ACTION_ROW (context)), "tokens run fully on the graphics card");
+  for (i = 0; i < g_list_model_get_n_items (adw_combo_row_get_model (context)); i++)
+    {
+      g_autoptr(GtkStringObject) item = g_list_model_get_item (adw_combo_row_get_model (context), i);
+
+      if (strstr (gtk_string_object_get_string (item), "16384") != NULL)
+        break;
+    }
+  adw_combo_row_set_selected (context, i);
+  /* The verdicts are worked out again for that context, once the row's signal is over. */
+  dsl_test_wait_ms (100);
+  g_assert_cmpuint (adw_combo_row_get_selected (dsl_setup_wizard_get_context_row (wizard)), ==, i);
+
+  /* A name typed by hand is the choice. */
+  gtk_editable_set_text (GTK_EDITABLE (dsl_setup_wizard_get_custom_row (wizard)), "qwen3:8b");
+  g_assert_cmpstr (dsl_setup_wizard_get_chosen_model (wizard), ==, "qwen3:8b");
+  next (wizard);
+  dsl_test_assert_wait (g_strcmp0 (dsl_setup_wizard_get_page (wizard), "ready") == 0, 20000);
+  next (wizard); /* Start Chatting */
+  dsl_test_assert_wait (g_strcmp0 (dsl_window_get_page (window), "chat") == 0, 10000);
+  g_assert_cmpuint (g_settings_get_uint (settings, "context-length"), ==, 16384);
+
+  dsl_ui_test_send (window, "Hello?");
+  dsl_test_assert_wait (dsl_ollama_double_get_n_requests (ollama, "/api/chat") == 1, 10000);
+  chat = dsl_test_last_request (ollama, "/api/chat");
+  body = json_object_get_object_member (chat, "body");
+  g_assert_cmpstr (json_object_get_string_member (body, "model"), ==, "qwen3:8b");
+  options = json_object_get_object_member (body, "options");
+  g_assert_nonnull (options);
+  g_assert_cmpint (json_object_get_int_member (options, "num_ctx"), ==, 16384);
+
+  dsl_ui_test_close_window (window);
+}
+
 /* A netbook with 1 GB: no model fits. The wizard says so and offers a server on another
  * computer; an address that does not answer is refused, one that does is used and saved. */
 static void
@@ -781,6 +846,7 @@ main (int   argc,
   g_test_add_func ("/dsl/setup/server-and-model-present", test_server_and_model_present);
   g_test_add_func ("/dsl/setup/pull-fails-then-retried", test_pull_fails_then_retried);
   g_test_add_func ("/dsl/setup/pull-cancelled-then-resumed", test_pull_cancelled_then_resumed);
+  g_test_add_func ("/dsl/setup/more-choices", test_more_choices);
   g_test_add_func ("/dsl/setup/nothing-fits", test_nothing_fits);
 
   return g_test_run ();

@@ -1123,6 +1123,20 @@ chat_read_next (GTask *task)
                                 chat_line_cb, task);
 }
 
+/* A streamed answer (chat, pull) comes as NDJSON; a web page or anything else there means the
+ * address is not Ollama's. Returns: (nullable): why not */
+static GError *
+check_ndjson (SoupMessage *msg)
+{
+  if (content_type_is (msg, "application/x-ndjson") || content_type_is (msg, "application/json"))
+    return NULL;
+
+  return g_error_new (DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_NOT_OLLAMA,
+                      "The answer is not NDJSON but %s",
+                      soup_message_headers_get_content_type (
+                        soup_message_get_response_headers (msg), NULL) ?: "untyped");
+}
+
 static void
 chat_error_body_cb (GObject      *object,
                     GAsyncResult *result,
@@ -1166,13 +1180,9 @@ chat_sent_cb (GObject      *object,
       return;
     }
 
-  if (!content_type_is (data->msg, "application/x-ndjson") &&
-      !content_type_is (data->msg, "application/json"))
+  if ((error = check_ndjson (data->msg)) != NULL)
     {
-      g_task_return_new_error (task, DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_NOT_OLLAMA,
-                               "The answer is not NDJSON but %s",
-                               soup_message_headers_get_content_type (
-                                 soup_message_get_response_headers (data->msg), NULL) ?: "untyped");
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
@@ -1708,13 +1718,9 @@ pull_sent_cb (GObject      *object,
       return;
     }
 
-  if (!content_type_is (data->msg, "application/x-ndjson") &&
-      !content_type_is (data->msg, "application/json"))
+  if ((error = check_ndjson (data->msg)) != NULL)
     {
-      g_task_return_new_error (task, DSL_OLLAMA_ERROR, DSL_OLLAMA_ERROR_NOT_OLLAMA,
-                               "The answer is not NDJSON but %s",
-                               soup_message_headers_get_content_type (
-                                 soup_message_get_response_headers (data->msg), NULL) ?: "untyped");
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 

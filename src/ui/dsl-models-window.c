@@ -16,6 +16,7 @@
 #include "dsl-model-info.h"
 #include "dsl-models-window.h"
 #include "dsl-setup.h"
+#include "dsl-ui-util.h"
 
 /* The models on the server: how big each is, whether it suits this computer, a way to delete
  * one and to download another. Every request is async; closing the window cancels them. */
@@ -491,6 +492,7 @@ dsl_models_window_init (DslModelsWindow *self)
   g_autoptr(GError) error = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  dsl_ui_name_mnemonic_buttons (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
   self->catalog = dsl_model_catalog_new_default (&error);

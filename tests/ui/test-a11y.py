@@ -154,6 +154,11 @@ try:
                if n.getRoleName() == "push button" and re.match(r"^(Gtk|Adw|$)", n.name or "")]
     check(unnamed == ["GtkToggleButton"] or unnamed == [],
           "no unnamed buttons but the model picker's inner toggle (got %r)" % unnamed)
+    # ... and none is read out twice ("Cancel Cancel") or with its mnemonic underscore.
+    doubled = [n.name for n in walk(app)
+               if n.getRoleName() == "push button"
+               and (re.match(r"^(.+) \1$", n.name or "") or "_" in (n.name or ""))]
+    check(doubled == [], "no button named twice or with an underscore (got %r)" % doubled)
 
     if message is not None:
         message.queryEditableText().setTextContents("Is 3 < 5?")

@@ -13,6 +13,7 @@
 
 #include "dsl-message-row.h"
 #include "dsl-stream-view.h"
+#include "dsl-ui-util.h"
 
 /* One message in the chat. Streamed text is collected as it arrives and added to the views once
  * per frame: a fast model sends hundreds of chunks a second, and each insertion costs a relayout
@@ -258,6 +259,7 @@ dsl_message_row_init (DslMessageRow *self)
   self->pending_answer = g_string_new (NULL);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  dsl_ui_name_mnemonic_buttons (GTK_WIDGET (self));
 }
 
 /**

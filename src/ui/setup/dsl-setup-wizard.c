@@ -18,6 +18,7 @@
 #include "dsl-ollama-client.h"
 #include "dsl-setup.h"
 #include "dsl-setup-wizard.h"
+#include "dsl-ui-util.h"
 
 /* The first-run setup, in the main window: welcome, this computer, Ollama, the model, its
  * download, ready. The facts and sentences come from core (DslHardware, DslModelCatalog,
@@ -191,22 +192,6 @@ update_welcome (DslSetupWizard *self)
   gtk_label_set_label (self->welcome_download_label, text);
 }
 
-/* GTK 4.8 names a button after its label as written, underscore and all, and then again after
- * the mnemonic label inside it: name it once, plainly. */
-static void
-set_button_label (GtkButton  *button,
-                  const char *label)
-{
-  g_autoptr(GString) plain = g_string_new (label);
-
-  g_string_replace (plain, "_", "", 0);
-  gtk_button_set_label (button, label);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  plain->str, -1);
-  /* Its mnemonic label also names it ("labelled by"), which would say it twice. */
-  gtk_accessible_reset_relation (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
-}
-
 static void
 update_buttons (DslSetupWizard *self)
 {
@@ -247,10 +232,10 @@ update_buttons (DslSetupWizard *self)
       next = _("_Start Chatting");
     }
 
-  set_button_label (self->back_button, g_str_equal (page, "welcome") ? _("_Cancel") : _("_Back"));
+  dsl_ui_set_button_label (self->back_button, g_str_equal (page, "welcome") ? _("_Cancel") : _("_Back"));
   gtk_widget_set_visible (GTK_WIDGET (self->back_button), back_visible);
   gtk_widget_set_sensitive (GTK_WIDGET (self->back_button), back_sensitive);
-  set_button_label (self->next_button, next);
+  dsl_ui_set_button_label (self->next_button, next);
   /* On the ready page the suggested question is the main way on. */
   if (g_str_equal (page, "ready"))
     gtk_widget_remove_css_class (GTK_WIDGET (self->next_button), "suggested-action");
@@ -1453,6 +1438,7 @@ dsl_setup_wizard_init (DslSetupWizard *self)
   g_autoptr(GError) error = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  dsl_ui_name_mnemonic_buttons (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
   self->client = dsl_ollama_client_new (NULL);

@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <archive.h>
 #include <archive_entry.h>
 #include <libsoup/soup.h>
@@ -224,13 +225,33 @@ use_machine (const char *name)
   g_setenv ("PATH", path, TRUE);
 }
 
+static DslWindow *open_wizard_full (GSettings  *settings,
+                                    const char *ollama_url,
+                                    gboolean    keep_install);
+
 static DslWindow *
 open_wizard (GSettings  *settings,
              const char *ollama_url)
 {
+  return open_wizard_full (settings, ollama_url, FALSE);
+}
+
+/* Nothing answers; what is installed stays. */
+static DslWindow *
+open_wizard_keeping_install (GSettings *settings)
+{
+  return open_wizard_full (settings, NULL, TRUE);
+}
+
+static DslWindow *
+open_wizard_full (GSettings  *settings,
+                  const char *ollama_url,
+                  gboolean    keep_install)
+{
   DslWindow *window;
 
-  forget_install ();
+  if (!keep_install)
+    forget_install ();
   g_settings_set_boolean (settings, "setup-complete", FALSE);
   if (ollama_url != NULL)
     g_setenv ("OLLAMA_HOST", ollama_url, TRUE);
@@ -685,6 +706,44 @@ test_pull_cancelled_then_resumed (void)
   dsl_ui_test_close_window (window);
 }
 
+/* Our own install is there but broken (its server exits at once): the page says so and offers
+ * to install it again, which works. */
+static void
+test_broken_install_reinstalled (void)
+{
+  g_autoptr(GSettings) settings = dsl_ui_test_settings ();
+  g_autofree char *bin = NULL;
+  g_autofree char *exe = NULL;
+  g_autofree char *text = NULL;
+  DslWindow *window;
+  DslSetupWizard *wizard;
+
+  use_machine (DESKTOP);
+  g_setenv ("DSL_DOUBLE_SCENARIO", SCENARIO, TRUE);
+  forget_install ();
+  bin = g_build_filename (g_get_user_data_dir (), "deepseek-local", "ollama", "bin", NULL);
+  exe = g_build_filename (bin, "ollama", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (bin, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (exe, "#!/bin/sh\necho 'Error: broken' >&2\nexit 1\n", -1, NULL));
+  g_assert_cmpint (g_chmod (exe, 0755), ==, 0);
+
+  window = open_wizard_keeping_install (settings);
+  wizard = dsl_window_get_setup_wizard (window);
+  next (wizard);
+  next (wizard);
+  dsl_test_assert_wait (gtk_widget_get_visible (dsl_setup_wizard_get_install_box (wizard)), 30000);
+  text = dsl_setup_wizard_dup_ollama_text (wizard);
+  assert_contains (text, "Error: broken");
+  g_assert_false (dsl_setup_wizard_get_server_ready (wizard));
+  shot (window, "setup-broken-install");
+
+  wrong_checksum = FALSE;
+  dsl_ui_test_click_label (dsl_setup_wizard_get_install_box (wizard), _("_Install Ollama"));
+  dsl_test_assert_wait (dsl_setup_wizard_get_server_ready (wizard), 60000);
+
+  dsl_ui_test_close_window (window);
+}
+
 /* More Choices: any model by its name, and a longer context, which the chat then asks for. */
 static void
 test_more_choices (void)
@@ -846,6 +905,7 @@ main (int   argc,
   g_test_add_func ("/dsl/setup/server-and-model-present", test_server_and_model_present);
   g_test_add_func ("/dsl/setup/pull-fails-then-retried", test_pull_fails_then_retried);
   g_test_add_func ("/dsl/setup/pull-cancelled-then-resumed", test_pull_cancelled_then_resumed);
+  g_test_add_func ("/dsl/setup/broken-install-reinstalled", test_broken_install_reinstalled);
   g_test_add_func ("/dsl/setup/more-choices", test_more_choices);
   g_test_add_func ("/dsl/setup/nothing-fits", test_nothing_fits);
 

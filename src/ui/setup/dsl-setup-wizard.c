@@ -559,7 +559,6 @@ found_cb (GObject      *object,
                                             DSL_SERVICE_ERROR_NOT_INSTALLED);
       if (self->needs_ollama)
         {
-          g_autofree char *mirror = g_settings_get_string (self->settings, "ollama-download-url");
           g_autofree char *size = g_format_size (DSL_SETUP_OLLAMA_DOWNLOAD_BYTES);
           g_autofree char *text = NULL;
 
@@ -568,12 +567,17 @@ found_cb (GObject      *object,
                                     "for you: for this user only, without an administrator "
                                     "password. The download is about %s."), size);
           show_ollama_message (self, text);
-          dsl_install_box_set_download_base_url (self->install_box, mirror);
           gtk_widget_set_visible (GTK_WIDGET (self->install_box), TRUE);
         }
       else
         {
           show_ollama_message (self, status);
+          /* Our own install is there but its server does not come up: installing it again is
+           * the way out the message offers. */
+          if (g_error_matches (error, DSL_SERVICE_ERROR, DSL_SERVICE_ERROR_START_FAILED) ||
+              g_error_matches (error, DSL_SERVICE_ERROR, DSL_SERVICE_ERROR_TIMEOUT) ||
+              g_error_matches (error, DSL_SERVICE_ERROR, DSL_SERVICE_ERROR_CRASHED))
+            gtk_widget_set_visible (GTK_WIDGET (self->install_box), TRUE);
         }
       /* Ollama may be started by hand meanwhile, or the network come back. */
       gtk_widget_set_visible (GTK_WIDGET (self->search_again_button), TRUE);
@@ -602,6 +606,10 @@ static void
 start_find (DslSetupWizard *self)
 {
   g_autofree char *setting = g_settings_get_string (self->settings, "server-url");
+  g_autofree char *mirror = g_settings_get_string (self->settings, "ollama-download-url");
+
+  /* Where Ollama comes from, should it be installed (again) from this page. */
+  dsl_install_box_set_download_base_url (self->install_box, mirror);
 
   g_cancellable_cancel (self->find_cancellable);
   g_clear_object (&self->find_cancellable);

@@ -410,7 +410,8 @@ walk_fresh_machine (void)
   t_pull = g_get_monotonic_time ();
   next (wizard);
   g_assert_cmpstr (dsl_setup_wizard_get_page (wizard), ==, "download");
-  dsl_test_assert_wait (strstr (dsl_setup_wizard_get_download_text (wizard), " of ") != NULL ||
+  dsl_test_assert_wait ((strstr (dsl_setup_wizard_get_download_text (wizard), " of ") != NULL &&
+                         dsl_setup_wizard_get_download_fraction (wizard) > 0.2) ||
                         g_strcmp0 (dsl_setup_wizard_get_page (wizard), "ready") == 0, 20000);
   if (g_strcmp0 (dsl_setup_wizard_get_page (wizard), "download") == 0)
     shot (window, "setup-5-download");

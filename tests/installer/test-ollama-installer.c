@@ -32,6 +32,7 @@ typedef struct {
   SoupServer *server;
   char       *base;
   GBytes     *archive;
+  GBytes     *rocm_archive;   /* NULL: the add-on's download is missing (404) */
   char       *sha_text;
   char       *tag;
   gint64      cut_at;         /* one-shot: close the connection after this byte */
@@ -177,8 +178,8 @@ serve_release (SoupServerMessage *msg)
   g_autofree char *zst = g_strdup_printf ("ollama-linux-%s.tar.zst", arch);
   g_autofree char *tgz = g_strdup_printf ("ollama-linux-%s.tgz", arch);
   /* .tgz first: the installer must still prefer .tar.zst. */
-  const char *names[] = { tgz, zst, "ollama-linux-amd64-rocm.tar.zst", "ollama-darwin.tgz",
-                          "sha256sum.txt" };
+  const char *rocm = "ollama-linux-amd64-rocm.tar.zst";
+  const char *names[] = { tgz, zst, rocm, "ollama-darwin.tgz", "sha256sum.txt" };
 
   srv.n_api++;
   json_builder_begin_object (builder);
@@ -196,8 +197,12 @@ serve_release (SoupServerMessage *msg)
       json_builder_set_member_name (builder, "name");
       json_builder_add_string_value (builder, names[i]);
       json_builder_set_member_name (builder, "size");
-      json_builder_add_int_value (builder, g_str_equal (names[i], zst)
-                                           ? (gint64) g_bytes_get_size (srv.archive) : 1234);
+      if (g_str_equal (names[i], zst))
+        json_builder_add_int_value (builder, g_bytes_get_size (srv.archive));
+      else if (g_str_equal (names[i], rocm) && srv.rocm_archive != NULL)
+        json_builder_add_int_value (builder, g_bytes_get_size (srv.rocm_archive));
+      else
+        json_builder_add_int_value (builder, 1234);
       json_builder_set_member_name (builder, "browser_download_url");
       json_builder_add_string_value (builder, url);
       json_builder_end_object (builder);
@@ -235,6 +240,14 @@ handler_cb (SoupServer        *server,
   else if ((g_str_has_prefix (path, "/dl/") || g_str_has_prefix (path, "/mirror/")) &&
            g_str_has_suffix (path, zst))
     serve_archive (msg);
+  else if (g_str_has_prefix (path, "/dl/") &&
+           g_str_has_suffix (path, "/ollama-linux-amd64-rocm.tar.zst") &&
+           srv.rocm_archive != NULL)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_message_body_append_bytes (soup_server_message_get_response_body (msg),
+                                      srv.rocm_archive);
+    }
   else
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
 }
@@ -264,29 +277,50 @@ server_start (void)
 }
 
 static void
-server_set_archive (GBytes     *archive,
-                    const char *sha_override)
+server_update_sha_text (const char *sha_override)
 {
-  g_autofree char *sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, archive);
+  g_autofree char *sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, srv.archive);
+  g_autofree char *rocm_sha = NULL;
   const char *arch = dsl_ollama_installer_get_arch ();
 
-  g_clear_pointer (&srv.archive, g_bytes_unref);
-  srv.archive = g_bytes_ref (archive);
+  if (srv.rocm_archive != NULL)
+    rocm_sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, srv.rocm_archive);
   g_free (srv.sha_text);
   srv.sha_text = g_strdup_printf ("%s  ./ollama-darwin.tgz\n"
                                   "%s  ./ollama-linux-%s.tar.zst\n"
-                                  "%s  ./ollama-linux-%s.tgz\n",
+                                  "%s  ./ollama-linux-%s.tgz\n"
+                                  "%s  ./ollama-linux-amd64-rocm.tar.zst\n",
                                   "0000000000000000000000000000000000000000000000000000000000000000",
                                   sha_override != NULL ? sha_override : sha, arch,
                                   "1111111111111111111111111111111111111111111111111111111111111111",
-                                  arch);
+                                  arch,
+                                  rocm_sha != NULL ? rocm_sha
+                                                   : "2222222222222222222222222222222222222222222222222222222222222222");
+}
+
+static void
+server_set_archive (GBytes     *archive,
+                    const char *sha_override)
+{
+  g_clear_pointer (&srv.archive, g_bytes_unref);
+  srv.archive = g_bytes_ref (archive);
+  server_update_sha_text (sha_override);
+}
+
+/* The AMD add-on's archive; %NULL: the release lists it, but its download is not there. */
+static void
+server_set_rocm_archive (GBytes *archive)
+{
+  g_clear_pointer (&srv.rocm_archive, g_bytes_unref);
+  srv.rocm_archive = archive != NULL ? g_bytes_ref (archive) : NULL;
+  server_update_sha_text (NULL);
 }
 
 /* Archives *************************************************************************************/
 
 typedef struct {
   const char *path;
-  char        type;      /* 'f' file, 'd' folder, 'l' symlink */
+  char        type;      /* 'f' file, 'x' program, 'd' folder, 'l' symlink */
   const char *data;      /* file contents or link target; NULL: the double program */
   gsize       size;
 } Entry;
@@ -332,12 +366,13 @@ build_archive (const Entry *entries,
               data = program;
             }
           archive_entry_set_filetype (entry, AE_IFREG);
-          archive_entry_set_perm (entry, data == program ? 0755 : 0644);
+          archive_entry_set_perm (entry, data == program || entries[i].type == 'x' ? 0755
+                                                                                  : 0644);
           archive_entry_set_size (entry, size);
         }
 
       g_assert_cmpint (archive_write_header (a, entry), ==, ARCHIVE_OK);
-      if (entries[i].type == 'f')
+      if (entries[i].type == 'f' || entries[i].type == 'x')
         g_assert_cmpint (archive_write_data (a, data, size), ==, (la_ssize_t) size);
       archive_entry_free (entry);
     }
@@ -378,6 +413,24 @@ good_archive (void)
   };
 
   return build_archive (entries, G_N_ELEMENTS (entries));
+}
+
+/* The AMD add-on as the release lays it out: lib/ollama/rocm/ and nothing else. @extra adds a
+ * file that a later add-on no longer has. */
+static GBytes *
+rocm_archive (const char *contents,
+              gboolean    extra)
+{
+  const Entry entries[] = {
+    { "lib/", 'd', NULL, 0 },
+    { "lib/ollama/", 'd', NULL, 0 },
+    { "lib/ollama/rocm/", 'd', NULL, 0 },
+    { "lib/ollama/rocm/libggml-hip.so", 'f', contents, strlen (contents) },
+    { "lib/ollama/rocm/librocblas.so.4", 'l', "libggml-hip.so", 0 },
+    { "lib/ollama/rocm/libold.so", 'f', "old", 3 },
+  };
+
+  return build_archive (entries, G_N_ELEMENTS (entries) - (extra ? 0 : 1));
 }
 
 /* Fixture **************************************************************************************/
@@ -421,6 +474,7 @@ fixture_setup (Fixture       *fixture,
   srv.ignore_range = FALSE;
   srv.n_api = 0;
   g_ptr_array_set_size (srv.ranges, 0);
+  server_set_rocm_archive (NULL);
 
   /* The default place, inside the isolated XDG folders. */
   fixture->installer = dsl_ollama_installer_new (NULL, NULL);
@@ -491,7 +545,8 @@ count_leftovers (const char *data_dir)
   guint n = 0;
 
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    if (g_str_has_prefix (name, "ollama.staging-") || g_str_has_suffix (name, ".partial"))
+    if (g_str_has_prefix (name, "ollama.staging-") || g_str_has_prefix (name, "ollama.replaced-") ||
+        g_str_has_suffix (name, ".partial"))
       n++;
   return n;
 }
@@ -938,6 +993,77 @@ test_not_found (Fixture       *fixture,
   g_assert_cmpuint (srv.ranges->len, ==, 0);
 }
 
+static char *
+rocm_library (Fixture *fixture)
+{
+  g_autofree char *dir = g_build_filename (fixture->install_dir, "lib", "ollama", "rocm", NULL);
+
+  return read_file (dir, "libggml-hip.so");
+}
+
+/* The add-on goes into lib/ollama/rocm of the install, beside Ollama's own files; a newer one
+ * replaces that folder whole; a broken one changes nothing. */
+static void
+test_rocm_addon (Fixture       *fixture,
+                 gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DslOllamaRelease) release = NULL;
+  g_autoptr(GBytes) first = rocm_archive ("hip one", TRUE);
+  g_autoptr(GBytes) second = rocm_archive ("hip two", FALSE);
+  const Entry evil[] = {
+    { "lib/ollama/rocm/libggml-hip.so", 'f', "evil", 4 },
+    { "../evil", 'f', "evil", 4 },
+  };
+  g_autoptr(GBytes) unsafe = build_archive (evil, G_N_ELEMENTS (evil));
+  g_autofree char *old_lib = g_build_filename (fixture->install_dir, "lib", "ollama", "rocm",
+                                               "libold.so", NULL);
+  g_autofree char *link = g_build_filename (fixture->install_dir, "lib", "ollama", "rocm",
+                                            "librocblas.so.4", NULL);
+  g_autofree char *target = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *library = NULL;
+
+  install_first (fixture);
+
+  server_set_rocm_archive (first);
+  release = install (fixture->installer, DSL_INSTALL_COMPONENT_ROCM, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (release->archive_name, ==, "ollama-linux-amd64-rocm.tar.zst");
+  library = rocm_library (fixture);
+  g_assert_cmpstr (library, ==, "hip one");
+  target = g_file_read_link (link, NULL);
+  g_assert_cmpstr (target, ==, "libggml-hip.so");
+  version = read_file (fixture->install_dir, "rocm-version");
+  g_assert_cmpstr (version, ==, VERSION);
+  g_assert_true (g_file_test (old_lib, G_FILE_TEST_EXISTS));
+  /* Ollama itself is as it was, and still runs. */
+  assert_untouched (fixture);
+  assert_server_runs (fixture);
+  g_clear_pointer (&release, dsl_ollama_release_free);
+  g_clear_pointer (&library, g_free);
+
+  /* An archive that reaches outside: refused, the installed add-on stays as it is. */
+  server_set_rocm_archive (unsafe);
+  release = install (fixture->installer, DSL_INSTALL_COMPONENT_ROCM, NULL, &error);
+  g_assert_error (error, DSL_INSTALL_ERROR, DSL_INSTALL_ERROR_UNSAFE_ARCHIVE);
+  g_clear_error (&error);
+  library = rocm_library (fixture);
+  g_assert_cmpstr (library, ==, "hip one");
+  g_assert_true (g_file_test (old_lib, G_FILE_TEST_EXISTS));
+  assert_untouched (fixture);
+  g_clear_pointer (&library, g_free);
+
+  /* A newer add-on: its folder replaces the old one, nothing of the old one stays mixed in. */
+  server_set_rocm_archive (second);
+  release = install (fixture->installer, DSL_INSTALL_COMPONENT_ROCM, NULL, &error);
+  g_assert_no_error (error);
+  library = rocm_library (fixture);
+  g_assert_cmpstr (library, ==, "hip two");
+  g_assert_false (g_file_test (old_lib, G_FILE_TEST_EXISTS));
+  assert_untouched (fixture);
+}
+
 static void
 test_versions (void)
 {
@@ -979,6 +1105,8 @@ main (int   argc,
   ADD ("/dsl/installer/write-error", test_write_error, NULL);
   ADD ("/dsl/installer/mirror", test_mirror, NULL);
   ADD ("/dsl/installer/not-found", test_not_found, NULL);
+  if (g_str_equal (dsl_ollama_installer_get_arch (), "amd64"))
+    ADD ("/dsl/installer/rocm-addon", test_rocm_addon, NULL);
 
   return g_test_run ();
 }

@@ -19,6 +19,7 @@
 #include "dsl-model-catalog.h"
 #include "dsl-ollama-installer.h"
 #include "dsl-ollama-service.h"
+#include "dsl-ollama-update.h"
 
 /* `deepseek-local --check-hardware [--json]`: what this computer has, and for every DeepSeek-R1
  * model whether it runs here, before anything is downloaded. Runs its own main loop: the probe is
@@ -244,12 +245,20 @@ progress_cb (DslOllamaInstaller *installer,
            install->interactive ? "" : "\n");
 }
 
+/* A new step on its own line, after the progress line of the step before. */
 static void
-started_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
+step_cb (DslOllamaUpdate *update,
+         GParamSpec      *pspec,
+         Install         *install)
 {
-  store_result_cb (object, result, user_data);
+  const char *step = dsl_ollama_update_get_step (update);
+
+  if (step == NULL)
+    return;
+  if (install->interactive && install->last_print != 0)
+    g_print ("\n");
+  install->last_print = 0;
+  g_print ("%s\n", step);
 }
 
 /**
@@ -258,7 +267,8 @@ started_cb (GObject      *object,
  *
  * `deepseek-local --install-ollama`: installs or updates our own Ollama (and the ROCm add-on on a
  * machine whose AMD GPU ROCm supports), with a progress line; Ctrl+C stops and keeps what was
- * downloaded for the next run. The new server must answer before the previous install is removed.
+ * downloaded for the next run. The new server must answer before the previous install is removed;
+ * it is stopped again at the end, as the app starts its own when it needs one.
  *
  * Returns: the exit status
  */
@@ -270,22 +280,24 @@ dsl_cli_install_ollama (const char *download_base_url)
   g_autoptr(DslOllamaInstaller) installer = dsl_ollama_installer_new (NULL, download_base_url);
   g_autoptr(DslOllamaRelease) release = NULL;
   g_autoptr(DslOllamaService) service = NULL;
+  g_autoptr(DslOllamaUpdate) update = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *install_dir = NULL;
+  g_autofree char *warning = NULL;
+  const char *install_dir = dsl_ollama_installer_get_install_dir (installer);
   Install install = { loop, cancellable, NULL, isatty (1), 0 };
-  Probe probe = { loop, NULL, NULL };
-  gboolean rocm = FALSE;
   guint sigint;
+
+  service = g_object_new (DSL_TYPE_OLLAMA_SERVICE, "install-dir", install_dir, NULL);
+  update = dsl_ollama_update_new (installer, service);
 
   sigint = g_unix_signal_add (SIGINT, interrupted_cb, &install);
   g_signal_connect (installer, "progress", G_CALLBACK (progress_cb), &install);
-  install_dir = g_strdup (dsl_ollama_installer_get_install_dir (installer));
+  g_signal_connect (update, "notify::step", G_CALLBACK (step_cb), &install);
 
-  dsl_ollama_installer_install_async (installer, DSL_INSTALL_COMPONENT_OLLAMA, cancellable,
-                                      store_result_cb, &install);
+  dsl_ollama_update_run_async (update, NULL, cancellable, store_result_cb, &install);
   run_until_done (&install);
-  release = dsl_ollama_installer_install_finish (installer, install.result, &error);
-  if (install.interactive)
+  release = dsl_ollama_update_run_finish (update, install.result, &warning, &error);
+  if (install.interactive && install.last_print != 0)
     g_print ("\n");
 
   if (release == NULL)
@@ -294,71 +306,24 @@ dsl_cli_install_ollama (const char *download_base_url)
         g_printerr (_("Stopped. What was downloaded is kept: run this again to continue.\n"));
       else
         g_printerr ("%s\n", error->message);
-      g_source_remove (sigint);
-      g_clear_object (&install.result);
-      return 1;
     }
-
-  /* The ROCm add-on only where an AMD GPU that ROCm supports is found. */
-  dsl_hardware_probe_async (NULL, install_dir, cancellable, probed_cb, &probe);
-  g_main_loop_run (loop);
-  for (guint i = 0; probe.report != NULL && i < probe.report->gpus->len; i++)
-    if (((DslGpu *) g_ptr_array_index (probe.report->gpus, i))->library == DSL_GPU_LIBRARY_ROCM)
-      rocm = TRUE;
-  g_clear_pointer (&probe.report, dsl_hardware_report_free);
-  g_clear_error (&probe.error);
-
-  if (rocm)
+  else
     {
-      g_autoptr(DslOllamaRelease) addon = NULL;
-
-      g_print (_("Your AMD graphics card can run models with ROCm: adding Ollama's ROCm "
-                 "libraries.\n"));
-      dsl_ollama_installer_install_async (installer, DSL_INSTALL_COMPONENT_ROCM, cancellable,
-                                          store_result_cb, &install);
-      run_until_done (&install);
-      addon = dsl_ollama_installer_install_finish (installer, install.result, &error);
-      if (install.interactive)
-        g_print ("\n");
-      if (addon == NULL)
-        {
-          /* Ollama still works without it, on the processor. */
-          g_printerr ("%s\n", error->message);
-          g_clear_error (&error);
-        }
+      /* The add-on failed: Ollama works, on the processor. */
+      if (warning != NULL)
+        g_printerr ("%s\n", warning);
+      if (release->version != NULL)
+        g_print (_("Ollama %s is installed in %s and starts.\n"), release->version, install_dir);
+      else
+        g_print (_("Ollama is installed in %s and starts.\n"), install_dir);
     }
 
-  /* Keep the previous install until the new server answers. */
-  service = g_object_new (DSL_TYPE_OLLAMA_SERVICE, "install-dir", install_dir, NULL);
-  dsl_ollama_service_start_managed_async (service, cancellable, started_cb, &install);
-  run_until_done (&install);
-
-  if (!dsl_ollama_service_start_managed_finish (service, install.result, &error))
-    {
-      g_printerr (_("The new Ollama was installed but does not start: %s\n"), error->message);
-      g_printerr (_("Going back to the previous version, if there was one.\n"));
-      dsl_ollama_installer_rollback_async (installer, NULL, store_result_cb, &install);
-      run_until_done (&install);
-      dsl_ollama_installer_rollback_finish (installer, install.result, NULL);
-      g_source_remove (sigint);
-      g_clear_object (&install.result);
-      return 1;
-    }
-
+  /* A server put back by a rollback is stopped too: the app starts its own. */
   dsl_ollama_service_stop_async (service, NULL, store_result_cb, &install);
   run_until_done (&install);
   dsl_ollama_service_stop_finish (service, install.result, NULL);
 
-  dsl_ollama_installer_remove_previous_async (installer, NULL, store_result_cb, &install);
-  run_until_done (&install);
-  dsl_ollama_installer_remove_previous_finish (installer, install.result, NULL);
-
-  if (release->version != NULL)
-    g_print (_("Ollama %s is installed in %s and starts.\n"), release->version, install_dir);
-  else
-    g_print (_("Ollama is installed in %s and starts.\n"), install_dir);
-
   g_source_remove (sigint);
   g_clear_object (&install.result);
-  return 0;
+  return release != NULL ? 0 : 1;
 }

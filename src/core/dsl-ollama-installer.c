@@ -1873,11 +1873,38 @@ out:
   return ok;
 }
 
-/* Moves the add-on's files into the installed tree: folders are merged, files replaced. */
+/* One step of putting the add-on in place: @target was moved aside to @saved (NULL when there
+ * was nothing of that name), then, once @placed, the add-on's entry took its name. */
+typedef struct {
+  char     *target;
+  char     *saved;
+  gboolean  placed;
+} Move;
+
+static void
+move_clear (Move *move)
+{
+  g_free (move->target);
+  g_free (move->saved);
+}
+
+/* The folders the add-on shares with Ollama itself: entered, never replaced. Everything the
+ * add-on brings below them (lib/ollama/rocm/, per the release layout) replaces the installed
+ * entry of the same name whole, so that no file of an older add-on stays mixed in. */
 static gboolean
-merge_tree (const char  *src,
-            const char  *dst,
-            GError     **error)
+is_shared_folder (const char *rel)
+{
+  return g_str_equal (rel, "bin") || g_str_equal (rel, "lib") ||
+         g_str_equal (rel, "lib/ollama");
+}
+
+static gboolean
+merge_entries (const char  *src,
+               const char  *dst,
+               const char  *rel,
+               const char  *backup,
+               GArray      *moves,
+               GError     **error)
 {
   g_autoptr(GDir) dir = g_dir_open (src, 0, NULL);
   const char *name;
@@ -1889,29 +1916,79 @@ merge_tree (const char  *src,
     {
       g_autofree char *from = g_build_filename (src, name, NULL);
       g_autofree char *to = g_build_filename (dst, name, NULL);
+      g_autofree char *child_rel = rel[0] != '\0' ? g_strconcat (rel, "/", name, NULL)
+                                                  : g_strdup (name);
       struct stat st_from, st_to;
+      gboolean exists;
+      Move move = { NULL, NULL, FALSE };
+      Move *last;
 
       if (lstat (from, &st_from) != 0)
         continue;
-      if (lstat (to, &st_to) == 0 && S_ISDIR (st_to.st_mode))
+      exists = lstat (to, &st_to) == 0;
+      if (exists && S_ISDIR (st_to.st_mode) && S_ISDIR (st_from.st_mode) &&
+          is_shared_folder (child_rel))
         {
-          if (S_ISDIR (st_from.st_mode))
-            {
-              if (!merge_tree (from, to, error))
-                return FALSE;
-              continue;
-            }
-          if (!remove_tree (to, error))
+          if (!merge_entries (from, to, child_rel, backup, moves, error))
             return FALSE;
+          continue;
+        }
+
+      move.target = g_strdup (to);
+      g_array_append_val (moves, move);
+      last = &g_array_index (moves, Move, moves->len - 1);
+      if (exists)
+        {
+          /* Numbered, not named: two folders may hold entries of the same name. */
+          last->saved = g_strdup_printf ("%s/%u", backup, moves->len);
+          if (g_rename (to, last->saved) != 0)
+            {
+              set_errno_error (error, _("move"), to, errno);
+              g_clear_pointer (&last->saved, g_free);
+              return FALSE;
+            }
         }
       if (g_rename (from, to) != 0)
         {
           set_errno_error (error, _("move"), to, errno);
           return FALSE;
         }
+      last->placed = TRUE;
     }
 
   return TRUE;
+}
+
+/* Moves the add-on's files into the installed tree as one change: renames within one file
+ * system, each installed entry moved aside into @backup first. When a move fails, the ones
+ * done so far are undone in reverse, so that a failed add-on install leaves the previous files
+ * as they were, instead of half an old and half a new add-on. */
+static gboolean
+merge_tree (const char  *src,
+            const char  *dst,
+            const char  *backup,
+            GError     **error)
+{
+  g_autoptr(GArray) moves = g_array_new (FALSE, TRUE, sizeof (Move));
+  gboolean ok;
+
+  g_array_set_clear_func (moves, (GDestroyNotify) move_clear);
+  ok = merge_entries (src, dst, "", backup, moves, error);
+
+  if (!ok)
+    for (guint i = moves->len; i > 0; i--)
+      {
+        Move *move = &g_array_index (moves, Move, i - 1);
+
+        if (move->placed && !remove_tree (move->target, NULL))
+          g_warning ("Could not take back %s", move->target);
+        if (move->saved != NULL && g_rename (move->saved, move->target) != 0)
+          g_warning ("Could not put back %s: %s", move->target, g_strerror (errno));
+      }
+
+  /* What was replaced (or, after a failure, nothing). */
+  remove_tree (backup, NULL);
+  return ok;
 }
 
 typedef struct {
@@ -1965,6 +2042,7 @@ install_staging (ExtractJob    *job,
   if (job->component == DSL_INSTALL_COMPONENT_ROCM)
     {
       g_autofree char *main_binary = g_build_filename (job->install_dir, "bin", "ollama", NULL);
+      g_autofree char *backup = NULL;
 
       if (!g_file_test (main_binary, G_FILE_TEST_IS_EXECUTABLE))
         {
@@ -1973,8 +2051,15 @@ install_staging (ExtractJob    *job,
                          "%s. Install Ollama first."), job->install_dir);
           return FALSE;
         }
-      /* The archive has no bin/ollama; everything else joins the tree. */
-      return merge_tree (staging, job->install_dir, error);
+      /* The archive has no bin/ollama; everything else joins the tree. The backup is a
+       * sibling of the install, so that every move is a rename on one file system. */
+      backup = g_build_filename (job->parent_dir, "ollama.replaced-XXXXXX", NULL);
+      if (g_mkdtemp_full (backup, 0755) == NULL)
+        {
+          set_errno_error (error, _("create"), backup, errno);
+          return FALSE;
+        }
+      return merge_tree (staging, job->install_dir, backup, error);
     }
 
   /* The previous install becomes ollama.old, kept until the new server answered. */

@@ -26,6 +26,7 @@ typedef enum {
   DSL_INSTALL_ERROR_UNSAFE_ARCHIVE, /* the archive tried to write outside its folder */
   DSL_INSTALL_ERROR_BAD_ARCHIVE,    /* the archive is damaged or lacks bin/ollama */
   DSL_INSTALL_ERROR_IO,             /* a local file could not be written, moved or read */
+  DSL_INSTALL_ERROR_START_FAILED,   /* installed, but the new server did not answer */
 } DslInstallErrorCode;
 
 /* What to install: the server itself, or the AMD GPU add-on that goes into the same tree. */

@@ -20,8 +20,12 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "dsl-hardware.h"
 #include "dsl-ollama-installer.h"
+#include "dsl-ollama-service.h"
+#include "dsl-ollama-update.h"
 #include "dsl-test-utils.h"
 
 #define VERSION "v0.32.15"
@@ -32,6 +36,7 @@ typedef struct {
   SoupServer *server;
   char       *base;
   GBytes     *archive;
+  GBytes     *rocm_archive;   /* NULL: the add-on's download is missing (404) */
   char       *sha_text;
   char       *tag;
   gint64      cut_at;         /* one-shot: close the connection after this byte */
@@ -177,8 +182,8 @@ serve_release (SoupServerMessage *msg)
   g_autofree char *zst = g_strdup_printf ("ollama-linux-%s.tar.zst", arch);
   g_autofree char *tgz = g_strdup_printf ("ollama-linux-%s.tgz", arch);
   /* .tgz first: the installer must still prefer .tar.zst. */
-  const char *names[] = { tgz, zst, "ollama-linux-amd64-rocm.tar.zst", "ollama-darwin.tgz",
-                          "sha256sum.txt" };
+  const char *rocm = "ollama-linux-amd64-rocm.tar.zst";
+  const char *names[] = { tgz, zst, rocm, "ollama-darwin.tgz", "sha256sum.txt" };
 
   srv.n_api++;
   json_builder_begin_object (builder);
@@ -196,8 +201,12 @@ serve_release (SoupServerMessage *msg)
       json_builder_set_member_name (builder, "name");
       json_builder_add_string_value (builder, names[i]);
       json_builder_set_member_name (builder, "size");
-      json_builder_add_int_value (builder, g_str_equal (names[i], zst)
-                                           ? (gint64) g_bytes_get_size (srv.archive) : 1234);
+      if (g_str_equal (names[i], zst))
+        json_builder_add_int_value (builder, g_bytes_get_size (srv.archive));
+      else if (g_str_equal (names[i], rocm) && srv.rocm_archive != NULL)
+        json_builder_add_int_value (builder, g_bytes_get_size (srv.rocm_archive));
+      else
+        json_builder_add_int_value (builder, 1234);
       json_builder_set_member_name (builder, "browser_download_url");
       json_builder_add_string_value (builder, url);
       json_builder_end_object (builder);
@@ -235,6 +244,14 @@ handler_cb (SoupServer        *server,
   else if ((g_str_has_prefix (path, "/dl/") || g_str_has_prefix (path, "/mirror/")) &&
            g_str_has_suffix (path, zst))
     serve_archive (msg);
+  else if (g_str_has_prefix (path, "/dl/") &&
+           g_str_has_suffix (path, "/ollama-linux-amd64-rocm.tar.zst") &&
+           srv.rocm_archive != NULL)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_message_body_append_bytes (soup_server_message_get_response_body (msg),
+                                      srv.rocm_archive);
+    }
   else
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
 }
@@ -264,29 +281,50 @@ server_start (void)
 }
 
 static void
-server_set_archive (GBytes     *archive,
-                    const char *sha_override)
+server_update_sha_text (const char *sha_override)
 {
-  g_autofree char *sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, archive);
+  g_autofree char *sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, srv.archive);
+  g_autofree char *rocm_sha = NULL;
   const char *arch = dsl_ollama_installer_get_arch ();
 
-  g_clear_pointer (&srv.archive, g_bytes_unref);
-  srv.archive = g_bytes_ref (archive);
+  if (srv.rocm_archive != NULL)
+    rocm_sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, srv.rocm_archive);
   g_free (srv.sha_text);
   srv.sha_text = g_strdup_printf ("%s  ./ollama-darwin.tgz\n"
                                   "%s  ./ollama-linux-%s.tar.zst\n"
-                                  "%s  ./ollama-linux-%s.tgz\n",
+                                  "%s  ./ollama-linux-%s.tgz\n"
+                                  "%s  ./ollama-linux-amd64-rocm.tar.zst\n",
                                   "0000000000000000000000000000000000000000000000000000000000000000",
                                   sha_override != NULL ? sha_override : sha, arch,
                                   "1111111111111111111111111111111111111111111111111111111111111111",
-                                  arch);
+                                  arch,
+                                  rocm_sha != NULL ? rocm_sha
+                                                   : "2222222222222222222222222222222222222222222222222222222222222222");
+}
+
+static void
+server_set_archive (GBytes     *archive,
+                    const char *sha_override)
+{
+  g_clear_pointer (&srv.archive, g_bytes_unref);
+  srv.archive = g_bytes_ref (archive);
+  server_update_sha_text (sha_override);
+}
+
+/* The AMD add-on's archive; %NULL: the release lists it, but its download is not there. */
+static void
+server_set_rocm_archive (GBytes *archive)
+{
+  g_clear_pointer (&srv.rocm_archive, g_bytes_unref);
+  srv.rocm_archive = archive != NULL ? g_bytes_ref (archive) : NULL;
+  server_update_sha_text (NULL);
 }
 
 /* Archives *************************************************************************************/
 
 typedef struct {
   const char *path;
-  char        type;      /* 'f' file, 'd' folder, 'l' symlink */
+  char        type;      /* 'f' file, 'x' program, 'd' folder, 'l' symlink */
   const char *data;      /* file contents or link target; NULL: the double program */
   gsize       size;
 } Entry;
@@ -332,12 +370,13 @@ build_archive (const Entry *entries,
               data = program;
             }
           archive_entry_set_filetype (entry, AE_IFREG);
-          archive_entry_set_perm (entry, data == program ? 0755 : 0644);
+          archive_entry_set_perm (entry, data == program || entries[i].type == 'x' ? 0755
+                                                                                  : 0644);
           archive_entry_set_size (entry, size);
         }
 
       g_assert_cmpint (archive_write_header (a, entry), ==, ARCHIVE_OK);
-      if (entries[i].type == 'f')
+      if (entries[i].type == 'f' || entries[i].type == 'x')
         g_assert_cmpint (archive_write_data (a, data, size), ==, (la_ssize_t) size);
       archive_entry_free (entry);
     }
@@ -380,10 +419,31 @@ good_archive (void)
   return build_archive (entries, G_N_ELEMENTS (entries));
 }
 
+/* The AMD add-on as the release lays it out: lib/ollama/rocm/ and nothing else. @extra adds a
+ * file that a later add-on no longer has. */
+static GBytes *
+rocm_archive (const char *contents,
+              gboolean    extra)
+{
+  const Entry entries[] = {
+    { "lib/", 'd', NULL, 0 },
+    { "lib/ollama/", 'd', NULL, 0 },
+    { "lib/ollama/rocm/", 'd', NULL, 0 },
+    { "lib/ollama/rocm/libggml-hip.so", 'f', contents, strlen (contents) },
+    { "lib/ollama/rocm/librocblas.so.4", 'l', "libggml-hip.so", 0 },
+    { "lib/ollama/rocm/libold.so", 'f', "old", 3 },
+  };
+
+  return build_archive (entries, G_N_ELEMENTS (entries) - (extra ? 0 : 1));
+}
+
 /* Fixture **************************************************************************************/
 
 typedef struct {
   DslOllamaInstaller *installer;
+  DslOllamaService   *service;      /* for the whole sequence; made on demand */
+  DslOllamaUpdate    *update;
+  GPtrArray          *steps;        /* each step the update said, in order */
   char               *data_dir;     /* $XDG_DATA_HOME/deepseek-local */
   char               *install_dir;
   guint               n_progress;
@@ -421,6 +481,7 @@ fixture_setup (Fixture       *fixture,
   srv.ignore_range = FALSE;
   srv.n_api = 0;
   g_ptr_array_set_size (srv.ranges, 0);
+  server_set_rocm_archive (NULL);
 
   /* The default place, inside the isolated XDG folders. */
   fixture->installer = dsl_ollama_installer_new (NULL, NULL);
@@ -429,6 +490,23 @@ fixture_setup (Fixture       *fixture,
   g_assert_cmpstr (dsl_ollama_installer_get_install_dir (fixture->installer), ==,
                    fixture->install_dir);
   g_signal_connect (fixture->installer, "progress", G_CALLBACK (progress_cb), fixture);
+  fixture->steps = g_ptr_array_new_with_free_func (g_free);
+}
+
+static void drop_service (Fixture *fixture);
+
+/* A worker thread lets go of its task (and so of its source object) just after the result was
+ * delivered: give it that moment. */
+static void
+wait_for_last_ref (GObject *object)
+{
+  for (guint i = 0; i < 5000 && object->ref_count > 1; i++)
+    {
+      /* Not a blocking iteration: the thread says nothing to the main context. */
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (1000);
+    }
 }
 
 static void
@@ -436,15 +514,14 @@ fixture_teardown (Fixture       *fixture,
                   gconstpointer  user_data)
 {
   g_ptr_array_set_size (srv.stolen, 0);
-  /* A worker thread lets go of its task (and so of the installer) just after the result was
-   * delivered: give it that moment. */
-  for (guint i = 0; i < 5000 && G_OBJECT (fixture->installer)->ref_count > 1; i++)
+  if (fixture->update != NULL)
     {
-      /* Not a blocking iteration: the thread says nothing to the main context. */
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (1000);
+      wait_for_last_ref (G_OBJECT (fixture->update));
+      g_assert_finalize_object (g_steal_pointer (&fixture->update));
     }
+  drop_service (fixture);
+  g_clear_pointer (&fixture->steps, g_ptr_array_unref);
+  wait_for_last_ref (G_OBJECT (fixture->installer));
   g_assert_finalize_object (fixture->installer);
   g_free (fixture->data_dir);
   g_free (fixture->install_dir);
@@ -491,7 +568,8 @@ count_leftovers (const char *data_dir)
   guint n = 0;
 
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    if (g_str_has_prefix (name, "ollama.staging-") || g_str_has_suffix (name, ".partial"))
+    if (g_str_has_prefix (name, "ollama.staging-") || g_str_has_prefix (name, "ollama.replaced-") ||
+        g_str_has_suffix (name, ".partial"))
       n++;
   return n;
 }
@@ -938,6 +1016,438 @@ test_not_found (Fixture       *fixture,
   g_assert_cmpuint (srv.ranges->len, ==, 0);
 }
 
+static char *
+rocm_library (Fixture *fixture)
+{
+  g_autofree char *dir = g_build_filename (fixture->install_dir, "lib", "ollama", "rocm", NULL);
+
+  return read_file (dir, "libggml-hip.so");
+}
+
+/* The add-on goes into lib/ollama/rocm of the install, beside Ollama's own files; a newer one
+ * replaces that folder whole; a broken one changes nothing. */
+static void
+test_rocm_addon (Fixture       *fixture,
+                 gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DslOllamaRelease) release = NULL;
+  g_autoptr(GBytes) first = rocm_archive ("hip one", TRUE);
+  g_autoptr(GBytes) second = rocm_archive ("hip two", FALSE);
+  const Entry evil[] = {
+    { "lib/ollama/rocm/libggml-hip.so", 'f', "evil", 4 },
+    { "../evil", 'f', "evil", 4 },
+  };
+  g_autoptr(GBytes) unsafe = build_archive (evil, G_N_ELEMENTS (evil));
+  g_autofree char *old_lib = g_build_filename (fixture->install_dir, "lib", "ollama", "rocm",
+                                               "libold.so", NULL);
+  g_autofree char *link = g_build_filename (fixture->install_dir, "lib", "ollama", "rocm",
+                                            "librocblas.so.4", NULL);
+  g_autofree char *target = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *library = NULL;
+
+  install_first (fixture);
+
+  server_set_rocm_archive (first);
+  release = install (fixture->installer, DSL_INSTALL_COMPONENT_ROCM, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (release->archive_name, ==, "ollama-linux-amd64-rocm.tar.zst");
+  library = rocm_library (fixture);
+  g_assert_cmpstr (library, ==, "hip one");
+  target = g_file_read_link (link, NULL);
+  g_assert_cmpstr (target, ==, "libggml-hip.so");
+  version = read_file (fixture->install_dir, "rocm-version");
+  g_assert_cmpstr (version, ==, VERSION);
+  g_assert_true (g_file_test (old_lib, G_FILE_TEST_EXISTS));
+  /* Ollama itself is as it was, and still runs. */
+  assert_untouched (fixture);
+  assert_server_runs (fixture);
+  g_clear_pointer (&release, dsl_ollama_release_free);
+  g_clear_pointer (&library, g_free);
+
+  /* An archive that reaches outside: refused, the installed add-on stays as it is. */
+  server_set_rocm_archive (unsafe);
+  release = install (fixture->installer, DSL_INSTALL_COMPONENT_ROCM, NULL, &error);
+  g_assert_error (error, DSL_INSTALL_ERROR, DSL_INSTALL_ERROR_UNSAFE_ARCHIVE);
+  g_clear_error (&error);
+  library = rocm_library (fixture);
+  g_assert_cmpstr (library, ==, "hip one");
+  g_assert_true (g_file_test (old_lib, G_FILE_TEST_EXISTS));
+  assert_untouched (fixture);
+  g_clear_pointer (&library, g_free);
+
+  /* A newer add-on: its folder replaces the old one, nothing of the old one stays mixed in. */
+  server_set_rocm_archive (second);
+  release = install (fixture->installer, DSL_INSTALL_COMPONENT_ROCM, NULL, &error);
+  g_assert_no_error (error);
+  library = rocm_library (fixture);
+  g_assert_cmpstr (library, ==, "hip two");
+  g_assert_false (g_file_test (old_lib, G_FILE_TEST_EXISTS));
+  assert_untouched (fixture);
+}
+
+/* The whole sequence ****************************************************************************/
+
+static void
+step_cb (DslOllamaUpdate *update,
+         GParamSpec      *pspec,
+         Fixture         *fixture)
+{
+  const char *step = dsl_ollama_update_get_step (update);
+
+  if (step != NULL)
+    g_ptr_array_add (fixture->steps, g_strdup (step));
+}
+
+static DslOllamaUpdate *
+fixture_update (Fixture *fixture)
+{
+  if (fixture->update != NULL)
+    return fixture->update;
+
+  /* Nothing else answers (no system server), a crash gives up soon. */
+  {
+    g_autofree char *unused = dsl_test_unused_url ();
+    g_autofree char *models = g_build_filename (fixture->data_dir, "models-test", NULL);
+
+    fixture->service = g_object_new (DSL_TYPE_OLLAMA_SERVICE,
+                                     "system-url", unused,
+                                     "install-dir", fixture->install_dir,
+                                     "models-dir", models,
+                                     "restart-delay", 100,
+                                     "max-crashes", 3,
+                                     NULL);
+  }
+  fixture->update = dsl_ollama_update_new (fixture->installer, fixture->service);
+  g_signal_connect (fixture->update, "notify::step", G_CALLBACK (step_cb), fixture);
+  return fixture->update;
+}
+
+static void
+drop_service (Fixture *fixture)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  GObject *weak;
+
+  if (fixture->service == NULL)
+    return;
+
+  dsl_ollama_service_stop_async (fixture->service, NULL, result_cb, &result);
+  dsl_test_assert_wait (result != NULL, 30000);
+  dsl_ollama_service_stop_finish (fixture->service, result, NULL);
+  g_clear_object (&result);
+
+  /* Its child's callbacks let go of it from the main loop. */
+  weak = G_OBJECT (fixture->service);
+  g_object_add_weak_pointer (weak, (gpointer *) &weak);
+  g_clear_object (&fixture->service);
+  dsl_test_assert_wait (weak == NULL, 30000);
+}
+
+static DslOllamaRelease *
+run_update (Fixture                  *fixture,
+            const DslHardwareReport  *report,
+            GCancellable             *cancellable,
+            char                    **warning,
+            GError                  **error)
+{
+  DslOllamaUpdate *update = fixture_update (fixture);
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_ptr_array_set_size (fixture->steps, 0);
+  dsl_ollama_update_run_async (update, report, cancellable, result_cb, &result);
+  dsl_test_assert_wait (result != NULL, 90000);
+  g_assert_null (dsl_ollama_update_get_step (update));
+  return dsl_ollama_update_run_finish (update, result, warning, error);
+}
+
+static gboolean
+has_step (Fixture    *fixture,
+          const char *step)
+{
+  for (guint i = 0; i < fixture->steps->len; i++)
+    if (g_str_equal (g_ptr_array_index (fixture->steps, i), step))
+      return TRUE;
+  return FALSE;
+}
+
+/* What a person sees: the server the service says runs answers as Ollama. */
+static void
+assert_service_answers (Fixture *fixture)
+{
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 5, NULL);
+  g_autofree char *url = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) body = NULL;
+
+  g_assert_cmpint (dsl_ollama_service_get_state (fixture->service), ==,
+                   DSL_OLLAMA_SERVICE_STATE_READY);
+  g_assert_cmpint (dsl_ollama_service_get_kind (fixture->service), ==,
+                   DSL_OLLAMA_SERVER_KIND_MANAGED);
+  url = g_strdup_printf ("%s/", dsl_ollama_service_get_url (fixture->service));
+  msg = soup_message_new ("GET", url);
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, result_cb, &result);
+  dsl_test_assert_wait (result != NULL, 10000);
+  body = soup_session_send_and_read_finish (session, result, NULL);
+  g_assert_nonnull (body);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
+  g_assert_cmpmem (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                   "Ollama is running", strlen ("Ollama is running"));
+}
+
+static DslHardwareReport *
+report_with_gpu (DslGpuVendor  vendor,
+                 DslGpuLibrary library,
+                 const char   *name)
+{
+  DslHardwareReport *report = dsl_hardware_report_new ();
+  DslGpu *gpu = dsl_gpu_new (vendor);
+
+  gpu->library = library;
+  gpu->name = g_strdup (name);
+  gpu->total_memory = 24ull << 30;
+  g_ptr_array_add (report->gpus, gpu);
+  return report;
+}
+
+/* Ollama whose bin/ollama is the double, saying @version, or a program that exits at once. */
+static GBytes *
+script_archive (const char *version)
+{
+  g_autofree char *script = NULL;
+  const Entry entries[] = {
+    { "bin/", 'd', NULL, 0 },
+    { "bin/ollama", 'x', NULL, 0 },
+    { "lib/", 'd', NULL, 0 },
+    { "lib/ollama/", 'd', NULL, 0 },
+    { "lib/ollama/libdummy.so", 'f', lib_data, LIB_SIZE },
+    { "lib/ollama/libdummy.so.1", 'l', "libdummy.so", 0 },
+  };
+  Entry copy[G_N_ELEMENTS (entries)];
+
+  if (version != NULL)
+    script = g_strdup_printf ("#!/bin/sh\nDSL_DOUBLE_SCENARIO='{\"version\":\"%s\"}' "
+                              "exec '%s' \"$@\"\n", version, OLLAMA_DOUBLE_PATH);
+  else
+    script = g_strdup ("#!/bin/sh\necho 'Error: this build is broken' >&2\nexit 1\n");
+
+  memcpy (copy, entries, sizeof entries);
+  copy[1].data = script;
+  copy[1].size = strlen (script);
+  return build_archive (copy, G_N_ELEMENTS (copy));
+}
+
+static void
+publish_release (const char *tag,
+                 GBytes     *archive)
+{
+  g_free (srv.tag);
+  srv.tag = g_strdup (tag);
+  server_set_archive (archive, NULL);
+}
+
+/* An AMD card that ROCm supports, found by the probe on the fixture machine: the add-on goes
+ * in, and the server from the new install answers. */
+static void
+test_update_rocm_for_amd (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DslOllamaRelease) release = NULL;
+  g_autoptr(GBytes) addon = rocm_archive ("hip one", FALSE);
+  g_autofree char *machine = g_build_filename (MACHINES_DIR, "amd-7900xtx", NULL);
+  g_autofree char *warning = NULL;
+  g_autofree char *library = NULL;
+  g_autofree char *version = NULL;
+
+  server_set_rocm_archive (addon);
+  g_setenv ("DSL_SYSROOT", machine, TRUE);
+  release = run_update (fixture, NULL, NULL, &warning, &error);
+  g_unsetenv ("DSL_SYSROOT");
+  g_assert_no_error (error);
+  g_assert_null (warning);
+  g_assert_cmpstr (release->version, ==, VERSION);
+
+  g_assert_cmpuint (fixture->steps->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (fixture->steps, 0), ==, "Downloading Ollama…");
+  g_assert_cmpstr (g_ptr_array_index (fixture->steps, 1), ==,
+                   "Adding the ROCm libraries for your AMD graphics card…");
+  g_assert_cmpstr (g_ptr_array_index (fixture->steps, 2), ==, "Starting Ollama…");
+
+  assert_installed (fixture);
+  library = rocm_library (fixture);
+  g_assert_cmpstr (library, ==, "hip one");
+  version = read_file (fixture->install_dir, "rocm-version");
+  g_assert_cmpstr (version, ==, VERSION);
+  assert_service_answers (fixture);
+}
+
+/* An NVIDIA card (or none): no add-on is downloaded. */
+static void
+test_update_no_rocm_without_amd (Fixture       *fixture,
+                                 gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DslOllamaRelease) release = NULL;
+  g_autoptr(GBytes) addon = rocm_archive ("hip one", FALSE);
+  g_autoptr(DslHardwareReport) nvidia = report_with_gpu (DSL_GPU_VENDOR_NVIDIA,
+                                                         DSL_GPU_LIBRARY_CUDA,
+                                                         "NVIDIA GeForce RTX 3060");
+  g_autofree char *rocm_dir = g_build_filename (fixture->install_dir, "lib", "ollama", "rocm",
+                                                NULL);
+  g_autofree char *warning = NULL;
+
+  server_set_rocm_archive (addon);
+  release = run_update (fixture, nvidia, NULL, &warning, &error);
+  g_assert_no_error (error);
+  g_assert_null (warning);
+  g_assert_false (has_step (fixture, "Adding the ROCm libraries for your AMD graphics card…"));
+  g_assert_false (g_file_test (rocm_dir, G_FILE_TEST_EXISTS));
+  assert_installed (fixture);
+  assert_service_answers (fixture);
+}
+
+/* The add-on's download is missing: Ollama is installed and answers anyway, with a warning
+ * that says the card is not used. */
+static void
+test_update_rocm_fails (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DslOllamaRelease) release = NULL;
+  g_autoptr(DslHardwareReport) amd = report_with_gpu (DSL_GPU_VENDOR_AMD, DSL_GPU_LIBRARY_ROCM,
+                                                      "AMD Radeon RX 7900 XTX");
+  g_autofree char *rocm_dir = g_build_filename (fixture->install_dir, "lib", "ollama", "rocm",
+                                                NULL);
+  g_autofree char *old = g_strconcat (fixture->install_dir, ".old", NULL);
+  g_autofree char *warning = NULL;
+
+  server_set_rocm_archive (NULL);
+  release = run_update (fixture, amd, NULL, &warning, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (release);
+  g_assert_nonnull (warning);
+  g_assert_nonnull (strstr (warning, "ROCm"));
+  g_assert_nonnull (strstr (warning, "processor"));
+  g_assert_true (has_step (fixture, "Adding the ROCm libraries for your AMD graphics card…"));
+  g_assert_false (g_file_test (rocm_dir, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (old, G_FILE_TEST_EXISTS));
+  assert_installed (fixture);
+  assert_service_answers (fixture);
+}
+
+/* A new version whose server exits at once: the previous install is put back, answers again,
+ * and the error says so. */
+static void
+test_update_rolls_back (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DslOllamaRelease) release = NULL;
+  g_autoptr(DslOllamaRelease) broken = NULL;
+  g_autoptr(DslHardwareReport) none = dsl_hardware_report_new ();
+  g_autoptr(GBytes) bad = script_archive (NULL);
+  g_autofree char *old = g_strconcat (fixture->install_dir, ".old", NULL);
+  g_autofree char *version = NULL;
+
+  release = run_update (fixture, none, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_service_answers (fixture);
+
+  publish_release ("v0.33.0", bad);
+  broken = run_update (fixture, none, NULL, NULL, &error);
+  g_assert_null (broken);
+  g_assert_error (error, DSL_INSTALL_ERROR, DSL_INSTALL_ERROR_START_FAILED);
+  g_assert_nonnull (strstr (error->message, "does not start"));
+  g_assert_nonnull (strstr (error->message, "previous version is back"));
+  g_assert_true (has_step (fixture, "Going back to the previous version of Ollama…"));
+
+  version = read_file (fixture->install_dir, "version");
+  g_assert_cmpstr (version, ==, VERSION);
+  g_assert_false (g_file_test (old, G_FILE_TEST_EXISTS));
+  assert_installed (fixture);
+  assert_service_answers (fixture);
+}
+
+/* An update while our server runs: it is stopped first, the new one answers (it says its new
+ * version), and the previous install is gone. */
+static void
+test_update_while_running (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DslOllamaRelease) release = NULL;
+  g_autoptr(DslHardwareReport) none = dsl_hardware_report_new ();
+  g_autoptr(GBytes) first = script_archive ("0.32.15");
+  g_autoptr(GBytes) second = script_archive ("0.33.0");
+  g_autofree char *old = g_strconcat (fixture->install_dir, ".old", NULL);
+  g_autofree char *version = NULL;
+  GPid old_pid;
+
+  publish_release (VERSION, first);
+  release = run_update (fixture, none, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_service_answers (fixture);
+  g_assert_cmpstr (dsl_ollama_service_get_version (fixture->service), ==, "0.32.15");
+  old_pid = dsl_ollama_service_get_pid (fixture->service);
+  g_assert_cmpint (old_pid, >, 0);
+  g_clear_pointer (&release, dsl_ollama_release_free);
+
+  publish_release ("v0.33.0", second);
+  release = run_update (fixture, none, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (release->version, ==, "v0.33.0");
+  g_assert_cmpstr (g_ptr_array_index (fixture->steps, 0), ==, "Stopping Ollama…");
+
+  assert_service_answers (fixture);
+  g_assert_cmpstr (dsl_ollama_service_get_version (fixture->service), ==, "0.33.0");
+  g_assert_cmpint (dsl_ollama_service_get_pid (fixture->service), !=, old_pid);
+  g_assert_cmpint (kill (old_pid, 0), !=, 0);
+  version = read_file (fixture->install_dir, "version");
+  g_assert_cmpstr (version, ==, "v0.33.0");
+  g_assert_false (g_file_test (old, G_FILE_TEST_EXISTS));
+}
+
+/* Cancelled during the download of an update: the partial is kept, and the server that was
+ * stopped for the update runs again. */
+static void
+test_update_cancelled (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DslOllamaRelease) release = NULL;
+  g_autoptr(DslOllamaRelease) cancelled = NULL;
+  g_autoptr(DslHardwareReport) none = dsl_hardware_report_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *partial = NULL;
+  g_autofree char *version = NULL;
+  GStatBuf st = { 0 };
+
+  release = run_update (fixture, none, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  g_free (srv.tag);
+  srv.tag = g_strdup ("v0.33.0");
+  srv.stall_at = g_bytes_get_size (srv.archive) / 2;
+  partial = g_strdup_printf ("%s/ollama-v0.33.0-%s.tar.zst.partial", fixture->data_dir,
+                             dsl_ollama_installer_get_arch ());
+  dsl_ollama_update_run_async (fixture->update, none, cancellable, result_cb, &result);
+  dsl_test_assert_wait (g_stat (partial, &st) == 0 && st.st_size == srv.stall_at, 30000);
+  g_cancellable_cancel (cancellable);
+  dsl_test_assert_wait (result != NULL, 30000);
+  cancelled = dsl_ollama_update_run_finish (fixture->update, result, NULL, &error);
+  g_assert_null (cancelled);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  g_assert_true (g_file_test (partial, G_FILE_TEST_EXISTS));
+  version = read_file (fixture->install_dir, "version");
+  g_assert_cmpstr (version, ==, VERSION);
+  assert_service_answers (fixture);
+}
+
 static void
 test_versions (void)
 {
@@ -979,6 +1489,16 @@ main (int   argc,
   ADD ("/dsl/installer/write-error", test_write_error, NULL);
   ADD ("/dsl/installer/mirror", test_mirror, NULL);
   ADD ("/dsl/installer/not-found", test_not_found, NULL);
+  if (g_str_equal (dsl_ollama_installer_get_arch (), "amd64"))
+    {
+      ADD ("/dsl/installer/rocm-addon", test_rocm_addon, NULL);
+      ADD ("/dsl/installer/update/rocm-for-amd", test_update_rocm_for_amd, NULL);
+      ADD ("/dsl/installer/update/rocm-fails", test_update_rocm_fails, NULL);
+    }
+  ADD ("/dsl/installer/update/no-rocm-without-amd", test_update_no_rocm_without_amd, NULL);
+  ADD ("/dsl/installer/update/rolls-back", test_update_rolls_back, NULL);
+  ADD ("/dsl/installer/update/while-running", test_update_while_running, NULL);
+  ADD ("/dsl/installer/update/cancelled", test_update_cancelled, NULL);
 
   return g_test_run ();
 }

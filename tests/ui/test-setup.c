@@ -571,6 +571,13 @@ test_install_cut_and_resumed (void)
   g_assert_cmpuint (ranges->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (ranges, 0), ==, "");
   g_assert_cmpstr (g_ptr_array_index (ranges, 1), ==, expected);
+  /* The last step the box showed: our new server was started through the app's service. */
+  g_assert_cmpstr (dsl_install_box_get_step_text (
+                     DSL_INSTALL_BOX (dsl_setup_wizard_get_install_box (wizard))), ==,
+                   _("Starting Ollama…"));
+  /* An RTX 3060: no ROCm add-on, nothing to warn about. */
+  g_assert_null (dsl_install_box_get_warning_text (
+                   DSL_INSTALL_BOX (dsl_setup_wizard_get_install_box (wizard))));
 
   dsl_ui_test_close_window (window);
 }
@@ -874,6 +881,59 @@ test_nothing_fits (void)
   dsl_ui_test_close_window (window);
 }
 
+static gboolean
+has_button (GtkWidget  *root,
+            const char *label)
+{
+  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
+    return TRUE;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    if (has_button (c, label))
+      return TRUE;
+
+  return FALSE;
+}
+
+/* Offered as an update, the button says so and runs the same install (refused here by the
+ * checksum); with no versions it says Install again. */
+static void
+test_update_offered (void)
+{
+  g_autoptr(GSettings) settings = dsl_ui_test_settings ();
+  DslWindow *window;
+  DslSetupWizard *wizard;
+  GtkWidget *box;
+
+  use_machine (DESKTOP);
+  window = open_wizard (settings, NULL);
+  wizard = dsl_window_get_setup_wizard (window);
+  next (wizard);
+  next (wizard);
+  dsl_test_assert_wait (gtk_widget_get_visible (dsl_setup_wizard_get_install_box (wizard)), 10000);
+  box = dsl_setup_wizard_get_install_box (wizard);
+
+  dsl_install_box_set_update (DSL_INSTALL_BOX (box), "v0.32.15", "v0.33.0");
+  g_assert_true (has_button (box, _("_Update Ollama")));
+  g_assert_false (has_button (box, _("_Install Ollama")));
+  dsl_install_box_set_update (DSL_INSTALL_BOX (box), NULL, NULL);
+  g_assert_true (has_button (box, _("_Install Ollama")));
+  g_assert_false (has_button (box, _("_Update Ollama")));
+
+  dsl_install_box_set_update (DSL_INSTALL_BOX (box), "v0.32.15", "v0.33.0");
+  wrong_checksum = TRUE;
+  dsl_ui_test_click_label (box, _("_Update Ollama"));
+  dsl_test_assert_wait (g_strcmp0 (dsl_install_box_get_state (DSL_INSTALL_BOX (box)), "error") == 0,
+                        20000);
+  g_assert_cmpstr (dsl_install_box_get_step_text (DSL_INSTALL_BOX (box)), ==,
+                   _("Downloading Ollama…"));
+  g_assert_false (dsl_setup_wizard_get_server_ready (wizard));
+  wrong_checksum = FALSE;
+
+  dsl_ui_test_close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -900,6 +960,7 @@ main (int   argc,
   g_setenv ("DSL_OLLAMA_RELEASE_API", api, TRUE);
 
   g_test_add_func ("/dsl/setup/wrong-checksum", test_wrong_checksum);
+  g_test_add_func ("/dsl/setup/update-offered", test_update_offered);
   g_test_add_func ("/dsl/setup/fresh-machine-to-first-answer", test_fresh_machine);
   g_test_add_func ("/dsl/setup/fresh-machine-timed", test_fresh_machine_timed);
   g_test_add_func ("/dsl/setup/install-cut-and-resumed", test_install_cut_and_resumed);

@@ -1286,6 +1286,7 @@ dsl_setup_wizard_set_context (DslSetupWizard   *self,
 
   g_set_object (&self->settings, settings);
   g_set_object (&self->service, service);
+  dsl_install_box_set_service (self->install_box, self->service);
 }
 
 /**

@@ -16,6 +16,7 @@
 #include "dsl-ollama-service.h"
 #include "dsl-ollama-update.h"
 #include "dsl-setup.h"
+#include "dsl-ui-util.h"
 
 /* "Install Ollama" where no server was found, or "Update Ollama": the step in words (download,
  * the ROCm add-on for an AMD card, starting the server), the download with its size, speed and
@@ -203,6 +204,7 @@ static void
 dsl_install_box_init (DslInstallBox *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  dsl_ui_name_mnemonic_buttons (GTK_WIDGET (self));
 }
 
 GtkWidget *
@@ -260,12 +262,8 @@ dsl_install_box_set_update (DslInstallBox *self,
   g_return_if_fail (DSL_IS_INSTALL_BOX (self));
 
   update = installed_version != NULL || newest_version != NULL;
-  gtk_button_set_label (self->install_button, update ? _("_Update Ollama") : _("_Install Ollama"));
-  /* The mnemonic's underscore is read aloud otherwise. */
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->install_button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  update ? _("Update Ollama") : _("Install Ollama"),
-                                  -1);
+  dsl_ui_set_button_label (self->install_button, update ? _("_Update Ollama")
+                                                         : _("_Install Ollama"));
 
   if (installed_version != NULL && newest_version != NULL)
     {

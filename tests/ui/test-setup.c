@@ -32,6 +32,7 @@
 static GBytes *archive_bytes;
 static char *archive_sha256;
 static gboolean wrong_checksum;
+static const char *release_tag = "v0.32.15";  /* the newest release the server offers */
 static gint64 cut_at = -1;      /* one-shot: the archive's connection is closed after this byte */
 static GPtrArray *ranges;       /* the Range header of each archive GET, "" for none */
 static char *base_url;
@@ -168,10 +169,11 @@ server_cb (SoupServer        *server,
   if (g_str_equal (path, "/latest.json"))
     {
       g_autofree char *json = g_strdup_printf (
-        "{\"tag_name\":\"v0.32.15\",\"assets\":["
+        "{\"tag_name\":\"%s\",\"assets\":["
         "{\"name\":\"%s\",\"size\":%" G_GSIZE_FORMAT ",\"browser_download_url\":\"%s/%s\"},"
         "{\"name\":\"sha256sum.txt\",\"size\":100,\"browser_download_url\":\"%s/sha256sum.txt\"}]}",
-        archive_name, g_bytes_get_size (archive_bytes), base_url, archive_name, base_url);
+        release_tag, archive_name, g_bytes_get_size (archive_bytes), base_url, archive_name,
+        base_url);
 
       soup_server_message_set_status (msg, 200, NULL);
       soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, json,
@@ -896,41 +898,57 @@ has_button (GtkWidget  *root,
   return FALSE;
 }
 
-/* Offered as an update, the button says so and runs the same install (refused here by the
- * checksum); with no versions it says Install again. */
+/* Our Ollama is installed; then a newer release comes out. Setting up again offers it as an
+ * update, which replaces the install, and the new server answers; the old one is gone. */
 static void
 test_update_offered (void)
 {
   g_autoptr(GSettings) settings = dsl_ui_test_settings ();
+  g_autofree char *install = g_build_filename (g_get_user_data_dir (), "deepseek-local", "ollama",
+                                               NULL);
+  g_autofree char *version_file = g_build_filename (install, "version", NULL);
+  g_autofree char *old = g_strconcat (install, ".old", NULL);
+  g_autofree char *version = NULL;
   DslWindow *window;
   DslSetupWizard *wizard;
   GtkWidget *box;
 
   use_machine (DESKTOP);
+  g_setenv ("DSL_DOUBLE_SCENARIO", SCENARIO, TRUE);
+  release_tag = "v0.32.15";
+  wrong_checksum = FALSE;
   window = open_wizard (settings, NULL);
   wizard = dsl_window_get_setup_wizard (window);
-  next (wizard);
-  next (wizard);
-  dsl_test_assert_wait (gtk_widget_get_visible (dsl_setup_wizard_get_install_box (wizard)), 10000);
   box = dsl_setup_wizard_get_install_box (wizard);
+  next (wizard);
+  next (wizard);
+  dsl_ui_test_click_label (box, _("_Install Ollama"));
+  dsl_test_assert_wait (dsl_setup_wizard_get_server_ready (wizard), 60000);
+  /* The newest there is: nothing to offer. */
+  dsl_test_wait_ms (300);
+  g_assert_false (gtk_widget_get_visible (box));
 
-  dsl_install_box_set_update (DSL_INSTALL_BOX (box), "v0.32.15", "v0.33.0");
-  g_assert_true (has_button (box, _("_Update Ollama")));
-  g_assert_false (has_button (box, _("_Install Ollama")));
-  dsl_install_box_set_update (DSL_INSTALL_BOX (box), NULL, NULL);
-  g_assert_true (has_button (box, _("_Install Ollama")));
-  g_assert_false (has_button (box, _("_Update Ollama")));
-
-  dsl_install_box_set_update (DSL_INSTALL_BOX (box), "v0.32.15", "v0.33.0");
-  wrong_checksum = TRUE;
-  dsl_ui_test_click_label (box, _("_Update Ollama"));
-  dsl_test_assert_wait (g_strcmp0 (dsl_install_box_get_state (DSL_INSTALL_BOX (box)), "error") == 0,
+  release_tag = "v0.33.0";
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.set-up", NULL));
+  next (wizard);
+  next (wizard);
+  dsl_test_assert_wait (gtk_widget_get_visible (box) && has_button (box, _("_Update Ollama")),
                         20000);
-  g_assert_cmpstr (dsl_install_box_get_step_text (DSL_INSTALL_BOX (box)), ==,
-                   _("Downloading Ollama…"));
-  g_assert_false (dsl_setup_wizard_get_server_ready (wizard));
-  wrong_checksum = FALSE;
+  g_assert_true (dsl_setup_wizard_get_server_ready (wizard));
+  g_assert_false (has_button (box, _("_Install Ollama")));
+  shot (window, "setup-update-offered");
 
+  dsl_ui_test_click_label (box, _("_Update Ollama"));
+  /* Our server is stopped for the swap: not to be used meanwhile. */
+  dsl_test_assert_wait (!dsl_setup_wizard_get_server_ready (wizard), 20000);
+  dsl_test_assert_wait (dsl_setup_wizard_get_server_ready (wizard), 60000);
+  g_assert_true (g_file_get_contents (version_file, &version, NULL, NULL));
+  assert_contains (version, "0.33.0");
+  g_assert_false (g_file_test (old, G_FILE_TEST_EXISTS));
+  dsl_test_wait_ms (300);
+  g_assert_false (gtk_widget_get_visible (box));
+
+  release_tag = "v0.32.15";
   dsl_ui_test_close_window (window);
 }
 

@@ -16,6 +16,7 @@
 #include "dsl-model-catalog.h"
 #include "dsl-model-info.h"
 #include "dsl-ollama-client.h"
+#include "dsl-ollama-installer.h"
 #include "dsl-setup.h"
 #include "dsl-setup-wizard.h"
 #include "dsl-ui-util.h"
@@ -88,6 +89,7 @@ struct _DslSetupWizard
   AdwComboRow        *context_row;
   gboolean            rebuilding;
   guint               rebuild_id;
+  char               *install_warning;  /* what the last install could not do, or NULL */
   char               *last_notification;
 };
 
@@ -435,6 +437,33 @@ set_server (DslSetupWizard *self,
 }
 
 static void
+update_checked_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autofree char *installed = NULL;
+  g_autofree char *newest = NULL;
+  g_autoptr(GError) error = NULL;
+  DslSetupWizard *self;
+  gboolean newer;
+
+  newer = dsl_ollama_installer_check_update_finish (DSL_OLLAMA_INSTALLER (object), result,
+                                                    &installed, &newest, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self = DSL_SETUP_WIZARD (user_data);
+  if (error != NULL)
+    g_debug ("Looking for a newer Ollama failed: %s", error->message);
+  if (!newer || !self->server_ready)
+    return;
+
+  /* Offered, not pressed on anyone: the server in use works as it is. */
+  dsl_install_box_set_update (self->install_box, installed, newest);
+  gtk_widget_set_visible (GTK_WIDGET (self->install_box), TRUE);
+}
+
+static void
 listed_cb (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
@@ -480,9 +509,22 @@ listed_cb (GObject      *object,
 
   self->server_ready = TRUE;
   gtk_widget_set_visible (GTK_WIDGET (self->ollama_found_list), TRUE);
-  show_ollama_message (self, NULL);
+  /* What the last install could not do (the ROCm add-on), else nothing. */
+  show_ollama_message (self, self->install_warning);
   gtk_widget_set_visible (GTK_WIDGET (self->search_again_button), FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->install_box), FALSE);
+  dsl_install_box_set_update (self->install_box, NULL, NULL);
+
+  /* Our own install: is there a newer Ollama? */
+  if (!self->server_is_other &&
+      dsl_ollama_service_get_kind (self->service) == DSL_OLLAMA_SERVER_KIND_MANAGED)
+    {
+      g_autofree char *mirror = g_settings_get_string (self->settings, "ollama-download-url");
+      g_autoptr(DslOllamaInstaller) installer = dsl_ollama_installer_new (NULL, mirror);
+
+      dsl_ollama_installer_check_update_async (installer, self->cancellable, update_checked_cb,
+                                               self);
+    }
 
   update_welcome (self);
   rebuild_models (self);
@@ -635,6 +677,9 @@ search_again_clicked_cb (DslSetupWizard *self)
 static void
 installed_cb (DslSetupWizard *self)
 {
+  g_free (self->install_warning);
+  self->install_warning = g_strdup (dsl_install_box_get_warning_text (self->install_box));
+
   /* The service finds our new install and starts it. */
   notify (self, _("Ollama Is Installed"), _("Setup goes on with choosing a model."));
   start_find (self);
@@ -1272,6 +1317,19 @@ page_changed_cb (DslSetupWizard *self)
 
 /* Life ******************************************************************************************/
 
+/* Our server stopped (for an update, or it died): it is not there to use until found again. */
+static void
+service_state_cb (DslSetupWizard *self)
+{
+  if (self->server_ready && !self->server_is_other &&
+      dsl_ollama_service_get_state (self->service) != DSL_OLLAMA_SERVICE_STATE_READY)
+    {
+      self->server_ready = FALSE;
+      gtk_widget_set_visible (GTK_WIDGET (self->ollama_found_list), FALSE);
+      update_buttons (self);
+    }
+}
+
 /**
  * dsl_setup_wizard_set_context:
  * @settings: the app's settings: read, and written once a step succeeded
@@ -1287,6 +1345,8 @@ dsl_setup_wizard_set_context (DslSetupWizard   *self,
   g_set_object (&self->settings, settings);
   g_set_object (&self->service, service);
   dsl_install_box_set_service (self->install_box, self->service);
+  g_signal_connect_object (self->service, "notify::state", G_CALLBACK (service_state_cb), self,
+                           G_CONNECT_SWAPPED);
 }
 
 /**
@@ -1363,6 +1423,7 @@ dsl_setup_wizard_finalize (GObject *object)
   g_free (self->server_url);
   g_free (self->chosen);
   g_free (self->last_notification);
+  g_free (self->install_warning);
   g_clear_object (&self->pull_cancellable);
   g_clear_object (&self->cancellable);
 

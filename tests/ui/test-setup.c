@@ -952,6 +952,76 @@ test_update_offered (void)
   dsl_ui_test_close_window (window);
 }
 
+static void
+communicated_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  char **out = user_data;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (object), result, &out[0], &out[1], &error);
+  g_assert_no_error (error);
+  if (out[0] == NULL)
+    out[0] = g_strdup ("");
+}
+
+/* `deepseek-local --install-ollama`, as a person types it: installed from the release server,
+ * the new server checked, exit 0; run again it installs over it and the old copy is gone. */
+static void
+test_cli_install (void)
+{
+  g_autofree char *install = g_build_filename (g_get_user_data_dir (), "deepseek-local", "ollama",
+                                               NULL);
+  g_autofree char *exe = g_build_filename (install, "bin", "ollama", NULL);
+  g_autofree char *old = g_strconcat (install, ".old", NULL);
+
+  forget_install ();
+  release_tag = "v0.32.15";
+  wrong_checksum = FALSE;
+  for (int run = 0; run < 2; run++)
+    {
+      g_autoptr(GSubprocess) app = NULL;
+      g_autoptr(GError) error = NULL;
+      char *out[2] = { NULL, NULL };
+
+      /* Async: the release server answers from this process's main loop. */
+      app = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                              &error, DEEPSEEK_LOCAL_PATH, "--install-ollama", NULL);
+      g_assert_no_error (error);
+      g_subprocess_communicate_utf8_async (app, NULL, NULL, communicated_cb, out);
+      dsl_test_assert_wait (out[0] != NULL, 60000);
+
+      g_test_message ("run %d: %s%s", run, out[0], out[1] != NULL ? out[1] : "");
+      g_assert_true (g_subprocess_get_successful (app));
+      assert_contains (out[0], "v0.32.15");
+      g_assert_true (g_file_test (exe, G_FILE_TEST_IS_EXECUTABLE));
+      g_assert_false (g_file_test (old, G_FILE_TEST_EXISTS));
+      g_free (out[0]);
+      g_free (out[1]);
+    }
+
+  /* A refused download: exit 1, a sentence, the install still there. */
+  {
+    g_autoptr(GSubprocess) app = NULL;
+    g_autoptr(GError) error = NULL;
+    char *out[2] = { NULL, NULL };
+
+    wrong_checksum = TRUE;
+    app = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                            &error, DEEPSEEK_LOCAL_PATH, "--install-ollama", NULL);
+    g_assert_no_error (error);
+    g_subprocess_communicate_utf8_async (app, NULL, NULL, communicated_cb, out);
+    dsl_test_assert_wait (out[0] != NULL, 60000);
+    g_assert_false (g_subprocess_get_successful (app));
+    g_assert_cmpstr (out[1], !=, "");
+    g_assert_true (g_file_test (exe, G_FILE_TEST_IS_EXECUTABLE));
+    wrong_checksum = FALSE;
+    g_free (out[0]);
+    g_free (out[1]);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -988,6 +1058,7 @@ main (int   argc,
   g_test_add_func ("/dsl/setup/broken-install-reinstalled", test_broken_install_reinstalled);
   g_test_add_func ("/dsl/setup/more-choices", test_more_choices);
   g_test_add_func ("/dsl/setup/nothing-fits", test_nothing_fits);
+  g_test_add_func ("/dsl/setup/cli-install", test_cli_install);
 
   return g_test_run ();
 }

@@ -49,6 +49,7 @@ G_DEFINE_FINAL_TYPE (DslWindow, dsl_window, ADW_TYPE_APPLICATION_WINDOW)
 enum {
   PROP_0,
   PROP_SETTINGS,
+  PROP_SERVICE,
   N_PROPS
 };
 
@@ -422,10 +423,10 @@ dsl_window_constructed (GObject *object)
   g_assert (self->settings != NULL);
 
   {
-    GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-
-    self->service = app != NULL ? g_object_ref (dsl_application_get_service (DSL_APPLICATION (app)))
-                                : dsl_ollama_service_new (NULL);
+    /* The app's, given at construction (the "application" property is only set after
+     * constructed); a window of its own in tests. */
+    if (self->service == NULL)
+      self->service = dsl_ollama_service_new (NULL);
     g_signal_connect_object (self->service, "notify::kind", G_CALLBACK (service_kind_cb), self,
                              G_CONNECT_SWAPPED);
     service_kind_cb (self);
@@ -485,6 +486,10 @@ dsl_window_get_property (GObject    *object,
       g_value_set_object (value, self->settings);
       break;
 
+    case PROP_SERVICE:
+      g_value_set_object (value, self->service);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -502,6 +507,10 @@ dsl_window_set_property (GObject      *object,
     {
     case PROP_SETTINGS:
       self->settings = g_value_dup_object (value);
+      break;
+
+    case PROP_SERVICE:
+      self->service = g_value_dup_object (value);
       break;
 
     default:
@@ -524,6 +533,10 @@ dsl_window_class_init (DslWindowClass *klass)
 
   properties[PROP_SETTINGS] =
     g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* The app's one service, so that it stops our server at quit (and waits for it). */
+  properties[PROP_SERVICE] =
+    g_param_spec_object ("service", NULL, NULL, DSL_TYPE_OLLAMA_SERVICE,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -629,6 +642,8 @@ dsl_window_new (DslApplication *application,
   return g_object_new (DSL_TYPE_WINDOW,
                        "application", application,
                        "settings", settings,
+                       "service", application != NULL ? dsl_application_get_service (application)
+                                                      : NULL,
                        NULL);
 }
 

@@ -19,7 +19,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <libsoup/soup.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dsl-chat.h"
 #include "dsl-install-box.h"
@@ -1022,6 +1024,66 @@ test_cli_install (void)
   }
 }
 
+static gboolean
+file_exists (gpointer path)
+{
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+static void
+exited_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  gboolean *exited = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (object), result, NULL);
+  *exited = TRUE;
+}
+
+/* The real app, quit from its menu's action: our server goes with it, its pid file too, so the
+ * next start finds nothing left over. */
+static void
+test_quit_stops_our_server (void)
+{
+  g_autofree char *bin = g_build_filename (g_get_user_data_dir (), "deepseek-local", "ollama",
+                                           "bin", NULL);
+  g_autofree char *exe = g_build_filename (bin, "ollama", NULL);
+  g_autofree char *pid_file = g_build_filename (g_get_user_data_dir (), "deepseek-local",
+                                                "ollama-server.json", NULL);
+  g_autoptr(GSubprocess) app = NULL;
+  g_autoptr(GSubprocess) quit = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gboolean exited = FALSE;
+  gint64 pid;
+
+  forget_install ();
+  g_assert_cmpint (g_mkdir_with_parents (bin, 0755), ==, 0);
+  g_assert_cmpint (symlink (DOUBLE_PATH, exe), ==, 0);
+  g_unsetenv ("OLLAMA_HOST");
+  g_setenv ("DSL_DOUBLE_SCENARIO", "{\"models\":[]}", TRUE);
+
+  app = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, DEEPSEEK_LOCAL_PATH, NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_async (app, NULL, exited_cb, &exited);
+  /* The wizard's search starts our server, which writes its pid file. */
+  g_assert_true (dsl_test_wait_until (file_exists, pid_file, 30000));
+  dsl_test_wait_ms (500);
+  g_assert_true (json_parser_load_from_file (parser, pid_file, &error));
+  pid = json_object_get_int_member (json_node_get_object (json_parser_get_root (parser)), "pid");
+  g_assert_cmpint (kill ((pid_t) pid, 0), ==, 0);
+
+  quit = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "gapplication", "action", APP_ID,
+                           "quit", NULL);
+  g_assert_no_error (error);
+  dsl_test_assert_wait (exited, 20000);
+  g_assert_true (g_subprocess_get_successful (app));
+
+  g_assert_false (g_file_test (pid_file, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (kill ((pid_t) pid, 0), ==, -1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1059,6 +1121,7 @@ main (int   argc,
   g_test_add_func ("/dsl/setup/more-choices", test_more_choices);
   g_test_add_func ("/dsl/setup/nothing-fits", test_nothing_fits);
   g_test_add_func ("/dsl/setup/cli-install", test_cli_install);
+  g_test_add_func ("/dsl/app/quit-stops-our-server", test_quit_stops_our_server);
 
   return g_test_run ();
 }

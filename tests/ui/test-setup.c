@@ -318,6 +318,15 @@ last_message (DslWindow *window)
   return message;
 }
 
+static gboolean
+ollama_text_has (DslSetupWizard *wizard,
+                 const char     *part)
+{
+  g_autofree char *text = dsl_setup_wizard_dup_ollama_text (wizard);
+
+  return strstr (text, part) != NULL;
+}
+
 /* The timing run takes no screenshots: they let the main loop run while they wait. */
 static gboolean timing_run;
 
@@ -349,6 +358,10 @@ walk_fresh_machine (void)
 
   use_machine (DESKTOP);
   g_setenv ("DSL_DOUBLE_SCENARIO", SCENARIO, TRUE);
+  /* The line Ollama logs about the GPU it found. */
+  g_setenv ("DSL_DOUBLE_INFERENCE_COMPUTE",
+            "id=GPU-5c4 library=cuda variant=v12 compute=8.6 driver=12.4 "
+            "name=\"NVIDIA GeForce RTX 3060\" total=\"11.8 GiB\" available=\"11.2 GiB\"", TRUE);
   window = open_wizard (settings, NULL);
   wizard = dsl_window_get_setup_wizard (window);
 
@@ -385,6 +398,9 @@ walk_fresh_machine (void)
 
     assert_contains (text, _("Installed by DeepSeek Local for this user"));
   }
+  /* ... and what it computes on, from its log. */
+  dsl_test_assert_wait (ollama_text_has (wizard, "computes on NVIDIA GeForce RTX 3060"), 10000);
+  g_unsetenv ("DSL_DOUBLE_INFERENCE_COMPUTE");
   g_assert_cmpstr (gtk_button_get_label (dsl_setup_wizard_get_next_button (wizard)), ==,
                    _("_Use This Server"));
   shot (window, "setup-3-ollama-found");

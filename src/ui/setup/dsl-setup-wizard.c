@@ -553,11 +553,27 @@ describe_found (DslOllamaService *service)
       break;
     }
 
+  const char *gpu = dsl_ollama_service_get_gpu (service);
+  g_autofree char *text = NULL;
+
   if (models != NULL)
     /* Translators: where the server comes from, its address, where its models are stored */
-    return g_strdup_printf (_("%s · %s · models in %s"), where, url, models);
-  /* Translators: where the server comes from, and its address */
-  return g_strdup_printf (_("%s · %s"), where, url);
+    text = g_strdup_printf (_("%s · %s · models in %s"), where, url, models);
+  else
+    /* Translators: where the server comes from, and its address */
+    text = g_strdup_printf (_("%s · %s"), where, url);
+
+  /* What our own server said it computes on, from its log. */
+  if (gpu != NULL)
+    {
+      /* Translators: %s is a graphics card, e.g. "NVIDIA GeForce RTX 4090 (CUDA, 23.6 GiB)" */
+      g_autofree char *on = g_strdup_printf (_("computes on %s"), gpu);
+      char *joined = g_strdup_printf (_("%s · %s"), text, on);
+
+      g_free (text);
+      text = joined;
+    }
+  return g_steal_pointer (&text);
 }
 
 static gboolean
@@ -1330,6 +1346,19 @@ service_state_cb (DslSetupWizard *self)
     }
 }
 
+/* Our server says what it computes on in its log, which is read as it comes: show it then. */
+static void
+service_gpu_cb (DslSetupWizard *self)
+{
+  if (self->server_ready && !self->server_is_other &&
+      g_strcmp0 (self->server_url, dsl_ollama_service_get_url (self->service)) == 0)
+    {
+      g_autofree char *where = describe_found (self->service);
+
+      adw_action_row_set_subtitle (self->ollama_found_row, where);
+    }
+}
+
 /**
  * dsl_setup_wizard_set_context:
  * @settings: the app's settings: read, and written once a step succeeded
@@ -1346,6 +1375,8 @@ dsl_setup_wizard_set_context (DslSetupWizard   *self,
   g_set_object (&self->service, service);
   dsl_install_box_set_service (self->install_box, self->service);
   g_signal_connect_object (self->service, "notify::state", G_CALLBACK (service_state_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->service, "notify::gpu", G_CALLBACK (service_gpu_cb), self,
                            G_CONNECT_SWAPPED);
 }
 

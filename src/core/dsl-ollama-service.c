@@ -1341,11 +1341,18 @@ spawn_child (DslOllamaService *self)
       return;
     }
 
-  child->pid = atoi (g_subprocess_get_identifier (child->process));
+  {
+    /* NULL once GLib has reaped the child: a server that exited at once (a broken install).
+     * The wait below reports it; there is no pid to write down. */
+    const char *identifier = g_subprocess_get_identifier (child->process);
+
+    child->pid = identifier != NULL ? atoi (identifier) : 0;
+  }
   g_debug ("Started %s serve as %d on %s", exe, (int) child->pid, host);
   self->child = child_ref (child);
   set_state (self, DSL_OLLAMA_SERVICE_STATE_STARTING);
-  write_pid_file (self, child->pid, port);
+  if (child->pid > 0)
+    write_pid_file (self, child->pid, port);
 
   {
     g_autoptr(GFile) log_file = g_file_new_for_path (log_path);

@@ -525,6 +525,33 @@ test_broken_install (Fixture       *f,
   g_assert_cmpint (dsl_ollama_service_get_state (f->service), ==, DSL_OLLAMA_SERVICE_STATE_FAILED);
 }
 
+/* A program that is gone before the service has looked at it (GLib may have reaped it already):
+ * a clear failure every time, never a pid file for a process that is not there. */
+static void
+test_exits_at_once (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *exe = g_build_filename (f->install_dir, "bin", "ollama", NULL);
+  g_autofree char *bin = g_path_get_dirname (exe);
+
+  g_assert_cmpint (g_mkdir_with_parents (bin, 0755), ==, 0);
+  g_assert_cmpint (symlink ("/bin/false", exe), ==, 0);
+
+  /* The race is narrow: try it often. */
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autoptr(DslOllamaService) service = new_service (f);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *pid_file = dsl_ollama_service_dup_pid_file (service);
+
+      g_assert_false (find_sync (service, &error));
+      g_assert_error (error, DSL_SERVICE_ERROR, DSL_SERVICE_ERROR_START_FAILED);
+      g_assert_cmpint (dsl_ollama_service_get_state (service), ==, DSL_OLLAMA_SERVICE_STATE_FAILED);
+      dsl_test_wait_ms (20);
+      g_assert_false (g_file_test (pid_file, G_FILE_TEST_EXISTS));
+    }
+}
+
 /* Leaves our server running as a crash of the app would, and returns its pid. */
 static GPid
 start_and_abandon (Fixture *f)
@@ -741,6 +768,7 @@ main (int   argc,
   ADD ("/dsl/service/crash-loop", test_crash_loop, 0);
   ADD ("/dsl/service/broken-install", test_broken_install, 1);
   ADD ("/dsl/service/leftover-reused", test_leftover_reused, 0);
+  ADD ("/dsl/service/exits-at-once", test_exits_at_once, 1);
   ADD ("/dsl/service/leftover-hung", test_leftover_hung, 0);
   ADD ("/dsl/service/stale-pid-file", test_stale_pid_file, 0);
   ADD ("/dsl/service/log-bounded", test_log_bounded, 0);

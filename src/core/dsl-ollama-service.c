@@ -131,6 +131,8 @@ struct _DslOllamaService
   GList                 *start_tasks;
   GList                 *stop_tasks;
   gboolean               searching;
+  GQueue                 waiting_finds;    /* of GTask: finds asked for while one ran */
+  guint                  waiting_id;
 };
 
 G_DEFINE_FINAL_TYPE (DslOllamaService, dsl_ollama_service, G_TYPE_OBJECT)
@@ -901,12 +903,44 @@ restart_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void find_begin (DslOllamaService *self,
+                        GTask            *task);
+
+static gboolean
+find_waiting_cb (gpointer user_data)
+{
+  DslOllamaService *self = user_data;
+
+  self->waiting_id = 0;
+  if (!self->searching && !self->stopping && !g_queue_is_empty (&self->waiting_finds))
+    find_begin (self, g_queue_pop_head (&self->waiting_finds));
+  return G_SOURCE_REMOVE;
+}
+
+/* A search or a stop has ended: a find asked for meanwhile (the window's, cancelled, gives way
+ * to the wizard's) goes now, from the main loop, as if just called. */
+static void
+run_waiting_finds (DslOllamaService *self)
+{
+  if (!g_queue_is_empty (&self->waiting_finds) && self->waiting_id == 0)
+    self->waiting_id = g_idle_add_full (G_PRIORITY_DEFAULT, find_waiting_cb, g_object_ref (self),
+                                        g_object_unref);
+}
+
+static void
+search_ended (DslOllamaService *self)
+{
+  self->searching = FALSE;
+  run_waiting_finds (self);
+}
+
 static void
 complete_stop_tasks (DslOllamaService *self)
 {
   GList *tasks = g_steal_pointer (&self->stop_tasks);
 
   self->stopping = FALSE;
+  run_waiting_finds (self);
   set_server (self, DSL_OLLAMA_SERVER_KIND_NONE, NULL, NULL);
   set_state (self, DSL_OLLAMA_SERVICE_STATE_NONE);
 
@@ -1884,8 +1918,8 @@ find_identify_cb (GObject      *object,
     {
       if (g_task_return_error_if_cancelled (task))
         {
-          self->searching = FALSE;
           set_state (self, DSL_OLLAMA_SERVICE_STATE_NONE);
+          search_ended (self);
           return;
         }
       g_debug ("No Ollama server at %s: %s", data->url[data->i], error->message);
@@ -1894,11 +1928,11 @@ find_identify_cb (GObject      *object,
       return;
     }
 
-  self->searching = FALSE;
   g_debug ("Using the Ollama server at %s", data->url[data->i]);
   g_clear_error (&self->error);
   set_server (self, data->kind[data->i], data->url[data->i], *version != '\0' ? version : NULL);
   set_state (self, DSL_OLLAMA_SERVICE_STATE_READY);
+  search_ended (self);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -1915,7 +1949,7 @@ find_next (GTask *task)
       return;
     }
 
-  self->searching = FALSE;
+  search_ended (self);
   dsl_ollama_service_start_managed_async (self, g_task_get_cancellable (task), find_managed_cb,
                                           task);
 }
@@ -1934,15 +1968,24 @@ dsl_ollama_service_find_async (DslOllamaService    *self,
                                gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  FindData *data;
-  g_autofree char *configured = NULL;
-  const char *env = g_getenv ("OLLAMA_HOST");
 
   g_return_if_fail (DSL_IS_OLLAMA_SERVICE (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, dsl_ollama_service_find_async);
+  find_begin (self, g_steal_pointer (&task));
+}
+
+static void
+find_begin (DslOllamaService *self,
+            GTask            *task_in)
+{
+  g_autoptr(GTask) task = task_in;
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  FindData *data;
+  g_autofree char *configured = NULL;
+  const char *env = g_getenv ("OLLAMA_HOST");
 
   /* Our server is running or starting: that is the answer. */
   if (self->child != NULL || self->adopted_pid != 0 || self->restart_id != 0 ||
@@ -1953,10 +1996,10 @@ dsl_ollama_service_find_async (DslOllamaService    *self,
       return;
     }
 
+  /* One search at a time: this one goes once the running search (or a stop) has ended. */
   if (self->searching || self->stopping)
     {
-      g_task_return_new_error (task, DSL_SERVICE_ERROR, DSL_SERVICE_ERROR_BUSY,
-                               _("Already looking for the Ollama server. Try again in a moment."));
+      g_queue_push_tail (&self->waiting_finds, g_steal_pointer (&task));
       return;
     }
 

@@ -206,16 +206,6 @@ models_listed_cb (GObject      *object,
     }
 }
 
-static gboolean
-connect_again_cb (gpointer user_data)
-{
-  DslWindow *self = user_data;
-
-  if (!g_cancellable_is_cancelled (self->cancellable))
-    dsl_window_connect (self);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 service_found_cb (GObject      *object,
                   GAsyncResult *result,
@@ -231,13 +221,6 @@ service_found_cb (GObject      *object,
         return;
 
       g_clear_object (&self->connect_cancellable);
-      if (g_error_matches (error, DSL_SERVICE_ERROR, DSL_SERVICE_ERROR_BUSY))
-        {
-          /* The wizard's search, just cancelled, is still winding down: ask again. */
-          g_timeout_add_full (G_PRIORITY_DEFAULT, 100, connect_again_cb, g_object_ref (self),
-                              g_object_unref);
-          return;
-        }
 
       /* The wizard's Ollama page says which addresses were tried, and offers to install. */
       g_debug ("No server: %s", error->message);

@@ -358,6 +358,8 @@ test_managed (Fixture       *f,
   port = (guint) atoi (dsl_ollama_service_get_url (f->service) + strlen ("http://127.0.0.1:"));
   g_assert_cmpuint (port, !=, 11434);
   g_assert_cmpstr (dsl_ollama_service_get_models_location (f->service), ==, f->models_dir);
+  /* From the server's log, which is read as it is written: it may come just after the answer. */
+  dsl_test_assert_wait (dsl_ollama_service_get_gpu (f->service) != NULL, WAIT_MS);
   g_assert_cmpstr (dsl_ollama_service_get_gpu (f->service), ==,
                    "NVIDIA GeForce RTX 4090 (CUDA, 23.6 GiB)");
 
@@ -523,6 +525,35 @@ test_broken_install (Fixture       *f,
   g_assert_error (error, DSL_SERVICE_ERROR, DSL_SERVICE_ERROR_START_FAILED);
   g_assert_nonnull (strstr (error->message, "lib/ollama missing"));
   g_assert_cmpint (dsl_ollama_service_get_state (f->service), ==, DSL_OLLAMA_SERVICE_STATE_FAILED);
+}
+
+/* One part of the app cancels its search and another starts one at once (the window giving way
+ * to the setup wizard): the second waits for the first to wind down, then finds the server. */
+static void
+test_find_after_cancelled_find (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(DslOllamaDouble) configured = dsl_test_start_double ("{\"ready_delay_ms\":300}");
+  g_autofree char *configured_url = dsl_ollama_double_dup_url (configured);
+  g_autofree char *unused = dsl_test_unused_url ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) first = NULL;
+  g_autoptr(GAsyncResult) second = NULL;
+  g_autoptr(GError) first_error = NULL;
+  g_autoptr(GError) second_error = NULL;
+
+  f->service = new_service_full (f, configured_url, unused, 0, 0);
+  dsl_ollama_service_find_async (f->service, cancellable, result_cb, &first);
+  dsl_test_wait_ms (50);
+  g_cancellable_cancel (cancellable);
+  dsl_ollama_service_find_async (f->service, NULL, result_cb, &second);
+
+  dsl_test_assert_wait (first != NULL && second != NULL, WAIT_MS);
+  g_assert_false (dsl_ollama_service_find_finish (f->service, first, &first_error));
+  g_assert_error (first_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (dsl_ollama_service_find_finish (f->service, second, &second_error));
+  g_assert_no_error (second_error);
+  g_assert_cmpstr (dsl_ollama_service_get_url (f->service), ==, configured_url);
 }
 
 /* A program that is gone before the service has looked at it (GLib may have reaped it already):
@@ -769,6 +800,7 @@ main (int   argc,
   ADD ("/dsl/service/broken-install", test_broken_install, 1);
   ADD ("/dsl/service/leftover-reused", test_leftover_reused, 0);
   ADD ("/dsl/service/exits-at-once", test_exits_at_once, 1);
+  ADD ("/dsl/service/find-after-cancelled-find", test_find_after_cancelled_find, 1);
   ADD ("/dsl/service/leftover-hung", test_leftover_hung, 0);
   ADD ("/dsl/service/stale-pid-file", test_stale_pid_file, 0);
   ADD ("/dsl/service/log-bounded", test_log_bounded, 0);

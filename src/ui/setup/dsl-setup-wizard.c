@@ -576,13 +576,6 @@ describe_found (DslOllamaService *service)
   return g_steal_pointer (&text);
 }
 
-static gboolean
-find_again_cb (gpointer user_data)
-{
-  start_find (DSL_SETUP_WIZARD (user_data));
-  return G_SOURCE_REMOVE;
-}
-
 static void
 found_cb (GObject      *object,
           GAsyncResult *result,
@@ -598,14 +591,6 @@ found_cb (GObject      *object,
 
   self = DSL_SETUP_WIZARD (user_data);
   g_clear_object (&self->find_cancellable);
-
-  if (g_error_matches (error, DSL_SERVICE_ERROR, DSL_SERVICE_ERROR_BUSY))
-    {
-      /* The window's own search is still winding down: ask again in a moment. */
-      g_timeout_add_full (G_PRIORITY_DEFAULT, 200, find_again_cb, g_object_ref (self),
-                          g_object_unref);
-      return;
-    }
 
   if (error != NULL)
     {

@@ -1395,7 +1395,7 @@ compare_cards (gconstpointer a,
   return nx < ny ? -1 : nx > ny;
 }
 
-/* Every GPU in card order. NVIDIA cards come out as placeholders (source "sysfs") that the
+/* Every GPU in card order. NVIDIA cards come out with what sysfs knows (source "sysfs"), which the
  * driver's own answer replaces later. */
 static void
 read_drm_gpus (const char *root,
@@ -1560,8 +1560,8 @@ probe_free (Probe *probe)
 }
 
 static char *
-nvidia_placeholder_reason (const DslGpu *gpu,
-                           gboolean      asked)
+nvidia_sysfs_only_reason (const DslGpu *gpu,
+                          gboolean      asked)
 {
   if (g_strcmp0 (gpu->driver, "nouveau") == 0)
     return g_strdup (_("This NVIDIA card uses the nouveau driver; Ollama needs NVIDIA’s own "
@@ -1602,8 +1602,8 @@ merge_gpus (Probe *probe)
           DslGpu *copy = dsl_gpu_copy (gpu);
 
           copy->library = DSL_GPU_LIBRARY_NONE;
-          copy->unusable_reason = nvidia_placeholder_reason (gpu, probe->nvidia != NULL ||
-                                                                  probe->nvidia_failed);
+          copy->unusable_reason = nvidia_sysfs_only_reason (gpu, probe->nvidia != NULL ||
+                                                                 probe->nvidia_failed);
           g_ptr_array_add (gpus, copy);
         }
     }
